@@ -1,0 +1,116 @@
+// HpcExecutor: the user's handle on one cluster: run commands on its login node, move files, submit jobs.
+#pragma once
+
+#include <hpcexec/config.hpp>
+#include <hpcexec/connector.hpp>
+#include <hpcexec/export.hpp>
+#include <hpcexec/kernel.hpp>
+#include <hpcexec/queue_system.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hpcexec {
+
+/// Options of HpcExecutor::run.
+struct RunOptions {
+    /// Working directory; empty = the executor's work_dir. A relative path is relative to work_dir.
+    std::string cwd;
+    std::map<std::string, std::string> env;
+    std::string stdin_data;
+    std::optional<std::chrono::milliseconds> timeout;
+    /// True (default): a non-zero exit status throws CommandFailed. False: the result is returned as it is.
+    bool check = true;
+};
+
+/// One cluster, reached through its connector, with its queue system.
+///
+/// OWNERSHIP: created by from_config as a shared_ptr; jobs and other long-lived objects keep it alive. It holds its
+/// components and the kernel (declared first, so the kernel outlives the components).
+/// THREAD: every method may be called from any thread, concurrently. The synchronous methods block the calling
+/// thread and must not be called on the kernel's event loop thread (use the *_async forms in coroutines).
+/// ERRORS: ConfigError (with key path) from from_config; ConnectionError/ConnectionLost when the target cannot be
+/// reached; CommandFailed for a failing command; FileError for file operations (with the target's reason).
+class HPCEXEC_API HpcExecutor : public std::enable_shared_from_this<HpcExecutor> {
+public:
+    /// Builds an executor from a parsed document (JSON value; YAML is parsed to the same value), choosing
+    /// `cluster_name` in a multi-cluster document. Loads the plugins it needs and creates its components
+    /// (creating a connector does not connect).
+    static std::shared_ptr<HpcExecutor> from_config(const boost::json::value& document,
+                                                    const std::string& cluster_name = "",
+                                                    std::shared_ptr<Kernel> kernel = nullptr);
+    /// The same from the typed form.
+    static std::shared_ptr<HpcExecutor> from_config(const ExecutorConfig& config, const std::string& cluster_name = "",
+                                                    std::shared_ptr<Kernel> kernel = nullptr);
+    /// The same from JSON or YAML text.
+    static std::shared_ptr<HpcExecutor> from_config_text(std::string_view text, const std::string& cluster_name = "",
+                                                         std::shared_ptr<Kernel> kernel = nullptr);
+    /// The same from a JSON or YAML file.
+    static std::shared_ptr<HpcExecutor> from_config_file(const std::filesystem::path& file,
+                                                         const std::string& cluster_name = "",
+                                                         std::shared_ptr<Kernel> kernel = nullptr);
+
+    ~HpcExecutor();
+    HpcExecutor(const HpcExecutor&) = delete;
+    HpcExecutor& operator=(const HpcExecutor&) = delete;
+
+    /// Resolves work_dir (a relative one against the target's home) and creates it and its tmp directory.
+    /// Idempotent. Called implicitly by the first operation that needs work_dir.
+    void init();
+    boost::asio::awaitable<void> init_async();
+
+    /// Runs a shell command line on the login node (in work_dir unless options.cwd says otherwise).
+    CommandResult run(const std::string& command, const RunOptions& options = {});
+    boost::asio::awaitable<CommandResult> run_async(std::string command, RunOptions options = {});
+    /// Runs a program with arguments, no shell involved (every argument reaches the program literally).
+    CommandResult run_argv(const std::vector<std::string>& argv, const RunOptions& options = {});
+    boost::asio::awaitable<CommandResult> run_argv_async(std::vector<std::string> argv, RunOptions options = {});
+
+    /// File operations on the target. A relative path is relative to work_dir.
+    void mkdir(const std::string& path);
+    void dump_text(const std::string& text, const std::string& path);
+    std::string load_text(const std::string& path);
+    std::vector<std::string> glob(const std::string& pattern);
+    void upload(const std::filesystem::path& local_path, const std::string& remote_path);
+    void download(const std::string& remote_path, const std::filesystem::path& local_path);
+
+    /// The absolute work_dir and its tmp directory (valid after init()).
+    std::string work_dir();
+    std::string tmp_dir();
+    /// The target path for `path`: itself when absolute, else work_dir/path.
+    std::string resolve_path(const std::string& path);
+
+    const std::string& cluster_name() const noexcept { return cluster_name_; }
+    const ExecutorConfig& config() const noexcept { return config_; }
+    const std::shared_ptr<Kernel>& kernel() const noexcept { return kernel_; }
+    const std::shared_ptr<Connector>& connector() const noexcept { return connector_; }
+    /// The queue system, or null when none is configured.
+    const std::shared_ptr<QueueSystem>& queue_system() const noexcept { return queue_system_; }
+
+private:
+    HpcExecutor(std::shared_ptr<Kernel> kernel, ExecutorConfig config, std::string cluster_name);
+    boost::asio::awaitable<CommandResult> run_spec_async(CommandSpec spec, std::string shown_command, bool check);
+    template <class T> T sync(boost::asio::awaitable<T> operation);
+
+    std::shared_ptr<Kernel> kernel_;  // first: destroyed last
+    ExecutorConfig config_;
+    std::string cluster_name_;
+    std::shared_ptr<Connector> connector_;
+    std::shared_ptr<QueueSystem> queue_system_;
+    std::mutex init_mutex_;
+    bool initialized_ = false;
+    std::string work_dir_;
+    std::string tmp_dir_;
+};
+
+}  // namespace hpcexec
