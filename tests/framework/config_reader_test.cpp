@@ -1,0 +1,64 @@
+// ConfigReader: typed reading with key paths, unknown keys with suggestions.
+#include <hpcexec/config_reader.hpp>
+#include <hpcexec/errors.hpp>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+using hpcexec::ConfigError;
+using hpcexec::ConfigReader;
+
+namespace {
+template <class F> std::string config_error_of(F&& f) {
+    try {
+        f();
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "expected a ConfigError";
+    return {};
+}
+}  // namespace
+
+TEST(ConfigReader, ReadsTypedValues) {
+    auto doc = boost::json::parse(R"({"a": "x", "b": true, "c": 7, "d": "500ms", "e": 2, "f": ["p", "q"], "g": "s"})");
+    ConfigReader r(doc, "top");
+    EXPECT_EQ(r.string("a"), "x");
+    EXPECT_EQ(r.boolean("b"), true);
+    EXPECT_EQ(r.integer("c"), 7);
+    EXPECT_EQ(r.duration("d"), std::chrono::milliseconds(500));
+    EXPECT_EQ(r.duration("e"), std::chrono::seconds(2));
+    EXPECT_EQ(r.string_list("f"), (std::vector<std::string>{"p", "q"}));
+    EXPECT_EQ(r.string_list("g"), (std::vector<std::string>{"s"}));
+    EXPECT_EQ(r.string("missing", "default"), "default");
+    EXPECT_NO_THROW(r.finish());
+}
+
+TEST(ConfigReader, WrongTypesNameTheKeyPath) {
+    auto doc = boost::json::parse(R"({"n": "ten", "s": 3, "l": ["a", 1], "d": "soon", "r": 0})");
+    EXPECT_EQ(config_error_of([&] { ConfigReader(doc, "queue_system.slurm").integer("n"); }),
+              "queue_system.slurm.n: expected an integer, found a string");
+    EXPECT_EQ(config_error_of([&] { ConfigReader(doc, "x").string("s"); }), "x.s: expected a string, found an integer");
+    EXPECT_EQ(config_error_of([&] { ConfigReader(doc, "x").string_list("l"); }), "x.l[1]: expected a string, found an integer");
+    EXPECT_NE(config_error_of([&] { ConfigReader(doc, "x").duration("d"); }).find("x.d: expected a duration"), std::string::npos);
+    EXPECT_EQ(config_error_of([&] { ConfigReader(doc, "x").integer("r", 1, 10); }), "x.r: must be between 1 and 10, found 0");
+    EXPECT_EQ(config_error_of([&] { ConfigReader(boost::json::value(3), "ssh"); }), "ssh: expected a mapping, found an integer");
+}
+
+TEST(ConfigReader, UnknownKeySuggestsTheClosestKnownOne) {
+    auto doc = boost::json::parse(R"({"polling_intervall": 5})");
+    ConfigReader r(doc, "queue_system.slurm");
+    r.duration("polling_interval");
+    r.string("sbatch_bin");
+    EXPECT_EQ(config_error_of([&] { r.finish(); }),
+              "queue_system.slurm.polling_intervall: unknown key (did you mean polling_interval?)");
+}
+
+TEST(ConfigReader, UnknownKeyFarFromAnyListsTheKnownKeys) {
+    auto doc = boost::json::parse(R"({"zzz": 5})");
+    ConfigReader r(doc, "");
+    r.string("host");
+    r.integer("port");
+    EXPECT_EQ(config_error_of([&] { r.finish(); }), "zzz: unknown key (known keys: host, port)");
+}

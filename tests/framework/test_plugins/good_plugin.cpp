@@ -1,0 +1,58 @@
+// A well-formed test plugin: a queue system "testqueue" (configurable, rejects unknown keys) and a serializer.
+#include <hpcexec/config_reader.hpp>
+#include <hpcexec/plugin.hpp>
+#include <hpcexec/queue_system.hpp>
+#include <hpcexec/serializer.hpp>
+
+#include <atomic>
+
+namespace {
+
+// Counts live objects of this library, so the tests can see that a component is destroyed exactly once.
+std::atomic<int> live_objects{0};
+
+class TestQueue : public hpcexec::QueueSystem {
+public:
+    explicit TestQueue(std::chrono::milliseconds interval) : interval_(interval) { ++live_objects; }
+    ~TestQueue() override { --live_objects; }
+    boost::asio::awaitable<hpcexec::JobRef> submit(hpcexec::SubmitRequest request) override {
+        co_return hpcexec::JobRef{"1", request.cwd, "job.sh"};
+    }
+    boost::asio::awaitable<std::map<std::string, hpcexec::JobStatus>> query(std::vector<hpcexec::JobRef>) override {
+        co_return std::map<std::string, hpcexec::JobStatus>{};
+    }
+    boost::asio::awaitable<std::vector<std::string>> find_by_token(std::string) override { co_return std::vector<std::string>{}; }
+    boost::asio::awaitable<void> cancel(std::vector<std::string>) override { co_return; }
+    std::chrono::milliseconds polling_interval() const override { return interval_; }
+
+private:
+    std::chrono::milliseconds interval_;
+};
+
+class TestSerializer : public hpcexec::Serializer {
+public:
+    std::string name() const override { return "test"; }
+    std::string media_type() const override { return "text/plain"; }
+    std::string serialize(const hpcexec::Value& value) const override { return value.kind_name(); }
+    hpcexec::Value deserialize(std::string_view bytes) const override { return std::string(bytes); }
+};
+
+std::unique_ptr<hpcexec::Component> make_queue(const hpcexec::ComponentContext& context) {
+    hpcexec::ConfigReader reader(context.config, context.config_path);
+    auto interval = reader.duration("polling_interval").value_or(std::chrono::seconds(10));
+    reader.finish();
+    return std::make_unique<TestQueue>(interval);
+}
+
+std::unique_ptr<hpcexec::Component> make_serializer(const hpcexec::ComponentContext&) {
+    return std::make_unique<TestSerializer>();
+}
+
+}  // namespace
+
+// Lets the test read the live object count through dlsym-free means: exported for the test only.
+extern "C" __attribute__((visibility("default"))) int hpcexec_test_live_objects() { return live_objects.load(); }
+
+HPCEXEC_PLUGIN("test-good", "1.2.3",
+               HPCEXEC_COMPONENT(queue_system, "testqueue", make_queue),
+               HPCEXEC_COMPONENT(serializer, "test", make_serializer))
