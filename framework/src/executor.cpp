@@ -1,3 +1,6 @@
+#include "job_record.hpp"
+#include "status_poller.hpp"
+
 #include <hpcexec/config_reader.hpp>
 #include <hpcexec/errors.hpp>
 #include <hpcexec/executor.hpp>
@@ -56,6 +59,12 @@ std::shared_ptr<HpcExecutor> HpcExecutor::from_config(const ExecutorConfig& conf
         json::value options = config.queue_system->options;
         executor->queue_system_ = kernel->registry().create_queue_system(make_context(
             config.queue_system->name, "queue_system." + config.queue_system->name, options, executor->connector_));
+        // One poller per cluster connection and queue configuration, shared by every executor that names them.
+        std::string key = executor->connector_->target() + "\n" + config.queue_system->name + "\n" +
+                          json::serialize(options);
+        executor->poller_ = StatusPoller::shared_for(*kernel, key, executor->queue_system_,
+                                                     config.queue_system->name + " on " +
+                                                         executor->connector_->target());
     }
     return executor;
 }
@@ -171,6 +180,28 @@ void HpcExecutor::upload(const std::filesystem::path& local_path, const std::str
 
 void HpcExecutor::download(const std::string& remote_path, const std::filesystem::path& local_path) {
     sync(connector_->download(resolve_path(remote_path), std::filesystem::absolute(local_path).string()));
+}
+
+boost::asio::awaitable<Job> HpcExecutor::submit_async(std::string script, SubmitOptions options) {
+    if (!queue_system_) throw ConfigError("queue_system", "this executor has no queue system configured; cannot submit");
+    co_await init_async();
+    SubmitRequest request;
+    request.script = std::move(script);
+    {
+        std::lock_guard lock(init_mutex_);
+        request.cwd = join_path(work_dir_, options.cwd);
+    }
+    request.token = std::move(options.token);
+    request.extra_args = std::move(options.extra_args);
+    auto record = std::make_shared<JobRecord>();
+    record->ref = co_await queue_system_->submit(request);
+    record->request = std::move(request);
+    poller_->track(record);
+    co_return Job(shared_from_this(), std::move(record));
+}
+
+Job HpcExecutor::submit(const std::string& script, const SubmitOptions& options) {
+    return sync(submit_async(script, options));
 }
 
 }  // namespace hpcexec

@@ -4,6 +4,7 @@
 #include <hpcexec/config.hpp>
 #include <hpcexec/connector.hpp>
 #include <hpcexec/export.hpp>
+#include <hpcexec/job.hpp>
 #include <hpcexec/kernel.hpp>
 #include <hpcexec/queue_system.hpp>
 
@@ -21,6 +22,8 @@
 #include <vector>
 
 namespace hpcexec {
+
+class StatusPoller;
 
 /// Options of HpcExecutor::run.
 struct RunOptions {
@@ -84,6 +87,12 @@ public:
     void upload(const std::filesystem::path& local_path, const std::string& remote_path);
     void download(const std::string& remote_path, const std::filesystem::path& local_path);
 
+    /// Submits a batch script (with its #SBATCH lines) through the queue system. The script is written into
+    /// options.cwd (default work_dir) as job-<content hash>.sbatch and submitted there; the returned Job is tracked
+    /// by the cluster's status poller. Throws SchedulerError with the scheduler's own message when it refuses.
+    Job submit(const std::string& script, const SubmitOptions& options = {});
+    boost::asio::awaitable<Job> submit_async(std::string script, SubmitOptions options = {});
+
     /// The absolute work_dir and its tmp directory (valid after init()).
     std::string work_dir();
     std::string tmp_dir();
@@ -97,6 +106,10 @@ public:
     /// The queue system, or null when none is configured.
     const std::shared_ptr<QueueSystem>& queue_system() const noexcept { return queue_system_; }
 
+    /// The status poller shared by every executor of this cluster connection (null without a queue system).
+    /// Internal to the framework (its type is not part of the public API).
+    const std::shared_ptr<StatusPoller>& status_poller() const noexcept { return poller_; }
+
 private:
     HpcExecutor(std::shared_ptr<Kernel> kernel, ExecutorConfig config, std::string cluster_name);
     boost::asio::awaitable<CommandResult> run_spec_async(CommandSpec spec, std::string shown_command, bool check);
@@ -107,6 +120,7 @@ private:
     std::string cluster_name_;
     std::shared_ptr<Connector> connector_;
     std::shared_ptr<QueueSystem> queue_system_;
+    std::shared_ptr<StatusPoller> poller_;
     std::mutex init_mutex_;
     bool initialized_ = false;
     std::string work_dir_;

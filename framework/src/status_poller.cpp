@@ -1,0 +1,162 @@
+#include "status_poller.hpp"
+
+#include <hpcexec/errors.hpp>
+#include <hpcexec/logging.hpp>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/execution.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+
+namespace hpcexec {
+namespace {
+
+// During an outage the interval doubles up to this bound, so a long outage costs few commands and recovery is
+// still noticed within a minute.
+constexpr std::chrono::milliseconds max_backoff = std::chrono::seconds(60);
+
+}  // namespace
+
+void StatusPoller::complete(boost::asio::any_completion_handler<void(JobStatus)> handler, const JobStatus& status) {
+    // The waiter resumes on its own executor (a coroutine's, or the loop's for futures), never inline here:
+    // the caller may hold locks, and the waiter may live on another io_context.
+    auto handler_executor = boost::asio::get_associated_executor(handler, executor_);
+    boost::asio::prefer(handler_executor, boost::asio::execution::blocking.never)
+        .execute([h = std::move(handler), status]() mutable { std::move(h)(status); });
+}
+
+StatusPoller::StatusPoller(Kernel& kernel, std::shared_ptr<QueueSystem> queue, std::string description)
+    : executor_(kernel.loop().executor()),
+      queue_(std::move(queue)),
+      description_(std::move(description)),
+      logger_(get_logger("poller")) {}
+
+StatusPoller::~StatusPoller() = default;
+
+std::shared_ptr<StatusPoller> StatusPoller::shared_for(Kernel& kernel, const std::string& key,
+                                                       std::shared_ptr<QueueSystem> queue,
+                                                       const std::string& description) {
+    static std::mutex mutex;
+    static std::map<std::pair<const Kernel*, std::string>, std::weak_ptr<StatusPoller>> pollers;
+    std::lock_guard lock(mutex);
+    auto& slot = pollers[{&kernel, key}];
+    if (auto existing = slot.lock()) return existing;
+    auto poller = std::make_shared<StatusPoller>(kernel, std::move(queue), description);
+    slot = poller;
+    return poller;
+}
+
+std::size_t StatusPoller::tracked_count() const {
+    std::lock_guard lock(mutex_);
+    return tracked_.size();
+}
+
+void StatusPoller::track(std::shared_ptr<JobRecord> record) {
+    std::lock_guard lock(mutex_);
+    tracked_[record->ref.job_id] = std::move(record);
+    if (!running_) {
+        running_ = true;
+        boost::asio::co_spawn(executor_, [self = shared_from_this()] { return self->run(); }, boost::asio::detached);
+    }
+}
+
+void StatusPoller::add_waiter(const std::shared_ptr<JobRecord>& record,
+                              boost::asio::any_completion_handler<void(JobStatus)> handler) {
+    std::unique_lock lock(record->mutex);
+    if (!record->ended) {
+        record->waiters.push_back(std::move(handler));
+        return;
+    }
+    JobStatus status = record->status;
+    lock.unlock();
+    complete(std::move(handler), status);
+}
+
+void StatusPoller::finish(const std::shared_ptr<JobRecord>& record, const JobStatus& status) {
+    std::vector<boost::asio::any_completion_handler<void(JobStatus)>> waiters;
+    {
+        std::lock_guard lock(record->mutex);
+        record->status = status;
+        record->ended = true;
+        waiters.swap(record->waiters);
+    }
+    // Each waiter resumes on its own executor (a coroutine's, or the loop's for futures).
+    for (auto& waiter : waiters) {
+        complete(std::move(waiter), status);
+    }
+}
+
+boost::asio::awaitable<void> StatusPoller::run() {
+    boost::asio::steady_timer timer(executor_);
+    const auto interval = queue_->polling_interval();
+    auto delay = interval;
+    bool in_outage = false;
+    auto outage_started = std::chrono::steady_clock::now();
+
+    for (;;) {
+        timer.expires_after(delay);
+        co_await timer.async_wait(boost::asio::use_awaitable);
+
+        std::vector<JobRef> refs;
+        {
+            std::lock_guard lock(mutex_);
+            if (tracked_.empty()) {
+                running_ = false;
+                co_return;
+            }
+            refs.reserve(tracked_.size());
+            for (const auto& [id, record] : tracked_) refs.push_back(record->ref);
+        }
+
+        std::map<std::string, JobStatus> statuses;
+        try {
+            ++queries_;
+            statuses = co_await queue_->query(std::move(refs));
+        } catch (const Error& e) {
+            // Scheduler or connection trouble says nothing about the jobs: keep their states, back off, and
+            // say so once per outage rather than every interval.
+            if (!in_outage) {
+                in_outage = true;
+                outage_started = std::chrono::steady_clock::now();
+                logger_->warn("{}: cannot query job states, keeping them as they are and retrying: {}",
+                              description_, e.what());
+            }
+            delay = std::min(delay * 2, std::max(max_backoff, interval));
+            continue;
+        }
+        if (in_outage) {
+            in_outage = false;
+            auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                            outage_started);
+            logger_->warn("{}: job states are available again after {} s", description_, seconds.count());
+        }
+        delay = interval;
+
+        std::vector<std::pair<std::shared_ptr<JobRecord>, JobStatus>> ended;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& [id, status] : statuses) {
+                auto it = tracked_.find(id);
+                if (it == tracked_.end()) continue;
+                if (is_terminal(status.state)) {
+                    ended.emplace_back(it->second, status);
+                    tracked_.erase(it);
+                } else {
+                    std::lock_guard record_lock(it->second->mutex);
+                    it->second->status = status;
+                }
+            }
+        }
+        for (auto& [record, status] : ended) {
+            logger_->debug("{}: job {} ended {}", description_, record->ref.job_id, to_string(status.state));
+            finish(record, status);
+        }
+    }
+}
+
+}  // namespace hpcexec
