@@ -200,6 +200,16 @@ boost::asio::awaitable<Job> HpcExecutor::submit_async(std::string script, Submit
     co_return Job(shared_from_this(), std::move(record));
 }
 
+Job HpcExecutor::attach(const JobRef& ref, const std::string& script) {
+    if (!queue_system_) throw ConfigError("queue_system", "this executor has no queue system configured; cannot attach");
+    auto record = std::make_shared<JobRecord>();
+    record->ref = ref;
+    record->request.script = script;
+    record->request.cwd = ref.cwd;
+    poller_->track(record);
+    return Job(shared_from_this(), std::move(record));
+}
+
 Job HpcExecutor::submit(const std::string& script, const SubmitOptions& options) {
     return sync(submit_async(script, options));
 }

@@ -66,6 +66,9 @@ boost::asio::awaitable<void> Job::cancel_async() const {
 void Job::cancel() const { executor_->kernel()->loop().sync_wait(cancel_async()); }
 
 boost::asio::awaitable<Job> Job::resubmit_async() const {
+    if (record_->request.script.empty()) {
+        throw Error("job " + id() + " cannot be resubmitted: it was attached without its script");
+    }
     SubmitOptions options;
     options.cwd = record_->request.cwd;
     options.extra_args = record_->request.extra_args;

@@ -93,6 +93,10 @@ public:
     Job submit(const std::string& script, const SubmitOptions& options = {});
     boost::asio::awaitable<Job> submit_async(std::string script, SubmitOptions options = {});
 
+    /// Tracks a job submitted earlier (by this or another process) from its reference, e.g. after a restart.
+    /// `script` is what resubmit() will submit again (without it, resubmit() throws).
+    Job attach(const JobRef& ref, const std::string& script = {});
+
     /// The absolute work_dir and its tmp directory (valid after init()).
     std::string work_dir();
     std::string tmp_dir();
