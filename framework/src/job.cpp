@@ -5,7 +5,6 @@
 #include <hpcexec/executor.hpp>
 #include <hpcexec/job.hpp>
 
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -33,13 +32,12 @@ JobStatus Job::status() const {
 }
 
 boost::asio::awaitable<JobStatus> Job::result_async() const {
-    auto poller = executor_->status_poller();
+    // The wait itself runs on the kernel's loop (where the poller wakes it); this coroutine resumes on its own
+    // executor, whatever that is.
     auto record = record_;
-    co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(JobStatus)>(
-        [poller, record](auto handler) {
-            poller->add_waiter(record, boost::asio::any_completion_handler<void(JobStatus)>(std::move(handler)));
-        },
-        boost::asio::use_awaitable);
+    co_return co_await boost::asio::co_spawn(executor_->kernel()->loop().executor(),
+                                             StatusPoller::wait_until_ended(std::move(record)),
+                                             boost::asio::use_awaitable);
 }
 
 std::future<JobStatus> Job::result_future() const {

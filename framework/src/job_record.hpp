@@ -3,7 +3,9 @@
 
 #include <hpcexec/queue_system.hpp>
 
-#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
 
 #include <mutex>
 #include <vector>
@@ -19,8 +21,9 @@ struct JobRecord {
     mutable std::mutex mutex;
     JobStatus status{JobState::pending, std::nullopt, ""};
     bool ended = false;
-    /// Completion handlers of result_async() callers, called once when the job ends.
-    std::vector<boost::asio::any_completion_handler<void(JobStatus)>> waiters;
+    /// One timer per waiting result_async() caller, cancelled to wake it when the job ends. Touched only on the
+    /// kernel's event loop thread (the waiters and the poller both run there).
+    std::vector<std::shared_ptr<boost::asio::steady_timer>> wakeups;
 };
 
 }  // namespace hpcexec

@@ -3,11 +3,10 @@
 #include <hpcexec/errors.hpp>
 #include <hpcexec/logging.hpp>
 
-#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/execution.hpp>
-#include <boost/asio/prefer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -21,14 +20,6 @@ namespace {
 constexpr std::chrono::milliseconds max_backoff = std::chrono::seconds(60);
 
 }  // namespace
-
-void StatusPoller::complete(boost::asio::any_completion_handler<void(JobStatus)> handler, const JobStatus& status) {
-    // The waiter resumes on its own executor (a coroutine's, or the loop's for futures), never inline here:
-    // the caller may hold locks, and the waiter may live on another io_context.
-    auto handler_executor = boost::asio::get_associated_executor(handler, executor_);
-    boost::asio::prefer(handler_executor, boost::asio::execution::blocking.never)
-        .execute([h = std::move(handler), status]() mutable { std::move(h)(status); });
-}
 
 StatusPoller::StatusPoller(Kernel& kernel, std::shared_ptr<QueueSystem> queue, std::string description)
     : executor_(kernel.loop().executor()),
@@ -65,30 +56,29 @@ void StatusPoller::track(std::shared_ptr<JobRecord> record) {
     }
 }
 
-void StatusPoller::add_waiter(const std::shared_ptr<JobRecord>& record,
-                              boost::asio::any_completion_handler<void(JobStatus)> handler) {
-    std::unique_lock lock(record->mutex);
-    if (!record->ended) {
-        record->waiters.push_back(std::move(handler));
-        return;
+boost::asio::awaitable<JobStatus> StatusPoller::wait_until_ended(std::shared_ptr<JobRecord> record) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(co_await boost::asio::this_coro::executor,
+                                                             boost::asio::steady_timer::time_point::max());
+    {
+        std::lock_guard lock(record->mutex);
+        if (record->ended) co_return record->status;
+        record->wakeups.push_back(timer);
     }
-    JobStatus status = record->status;
-    lock.unlock();
-    complete(std::move(handler), status);
+    // finish() cancels the timer when the job ends: the wait completes with operation_aborted, which is the signal.
+    co_await timer->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    std::lock_guard lock(record->mutex);
+    co_return record->status;
 }
 
 void StatusPoller::finish(const std::shared_ptr<JobRecord>& record, const JobStatus& status) {
-    std::vector<boost::asio::any_completion_handler<void(JobStatus)>> waiters;
+    std::vector<std::shared_ptr<boost::asio::steady_timer>> wakeups;
     {
         std::lock_guard lock(record->mutex);
         record->status = status;
         record->ended = true;
-        waiters.swap(record->waiters);
+        wakeups.swap(record->wakeups);
     }
-    // Each waiter resumes on its own executor (a coroutine's, or the loop's for futures).
-    for (auto& waiter : waiters) {
-        complete(std::move(waiter), status);
-    }
+    for (auto& timer : wakeups) timer->cancel();
 }
 
 boost::asio::awaitable<void> StatusPoller::run() {

@@ -21,7 +21,7 @@ namespace hpcexec {
 /// down), states stay as they were, the outage is logged once, and the poller backs off until it answers again.
 ///
 /// OWNERSHIP: shared by the executors of one (connector target, queue system, options); its loop coroutine holds
-/// it while jobs are tracked and ends when none is left. THREAD: track() and add_waiter() from any thread; the
+/// it while jobs are tracked and ends when none is left. THREAD: track() from any thread; the
 /// loop runs on the kernel's event loop.
 class StatusPoller : public std::enable_shared_from_this<StatusPoller> {
 public:
@@ -34,9 +34,9 @@ public:
 
     /// Starts tracking a job (the loop starts if it was idle).
     void track(std::shared_ptr<JobRecord> record);
-    /// Calls `handler` with the job's final status once it has ended (at once if it already has).
-    void add_waiter(const std::shared_ptr<JobRecord>& record,
-                    boost::asio::any_completion_handler<void(JobStatus)> handler);
+    /// Completes with the job's final status once it has ended (at once if it already has). Must run on the
+    /// kernel's event loop (co_spawn it there); the caller's coroutine may live anywhere.
+    static boost::asio::awaitable<JobStatus> wait_until_ended(std::shared_ptr<JobRecord> record);
     /// How many scheduler queries this poller has made (for tests and benchmarks).
     std::uint64_t query_count() const noexcept { return queries_.load(); }
     std::size_t tracked_count() const;
@@ -44,7 +44,6 @@ public:
 private:
     boost::asio::awaitable<void> run();
     void finish(const std::shared_ptr<JobRecord>& record, const JobStatus& status);
-    void complete(boost::asio::any_completion_handler<void(JobStatus)> handler, const JobStatus& status);
 
     boost::asio::any_io_executor executor_;
     std::shared_ptr<QueueSystem> queue_;
