@@ -96,6 +96,9 @@ ExecutorConfig ExecutorConfig::from_json(const json::value& document, const std:
     if (const auto* queue = reader.raw("queue_system")) {
         config.queue_system = read_component_choice(*queue, reader.path_of("queue_system"));
     }
+    if (const auto* checkpoint = reader.raw("checkpoint")) {
+        config.checkpoint = read_component_choice(*checkpoint, reader.path_of("checkpoint"));
+    }
     config.work_dir = reader.string("work_dir", ".");
     if (config.work_dir.empty()) throw ConfigError(reader.path_of("work_dir"), "must not be empty");
     config.python_cmd = reader.string("python_cmd", "python3");
@@ -111,6 +114,7 @@ json::object ExecutorConfig::to_json() const {
     if (ssh) o["ssh"] = ssh_to_json(*ssh);
     if (connector) o["connector"] = component_choice_to_json(*connector);
     if (queue_system) o["queue_system"] = component_choice_to_json(*queue_system);
+    if (checkpoint) o["checkpoint"] = component_choice_to_json(*checkpoint);
     o["work_dir"] = work_dir;
     o["python_cmd"] = python_cmd;
     if (!plugin_dirs.empty()) {

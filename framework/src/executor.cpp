@@ -1,3 +1,4 @@
+#include "exactly_once.hpp"
 #include "job_record.hpp"
 #include "status_poller.hpp"
 
@@ -193,11 +194,37 @@ boost::asio::awaitable<Job> HpcExecutor::submit_async(std::string script, Submit
     }
     request.token = std::move(options.token);
     request.extra_args = std::move(options.extra_args);
+    if (!options.checkpoint_key.empty()) {
+        auto store = checkpoint_store();
+        co_return co_await submit_exactly_once(*this, *store, options.checkpoint_key, std::move(request));
+    }
+    co_return co_await submit_request_async(std::move(request));
+}
+
+boost::asio::awaitable<Job> HpcExecutor::submit_request_async(SubmitRequest request) {
+    if (!queue_system_) throw ConfigError("queue_system", "this executor has no queue system configured; cannot submit");
     auto record = std::make_shared<JobRecord>();
     record->ref = co_await queue_system_->submit(request);
     record->request = std::move(request);
     poller_->track(record);
     co_return Job(shared_from_this(), std::move(record));
+}
+
+std::shared_ptr<CheckpointStore> HpcExecutor::checkpoint_store() {
+    std::lock_guard lock(checkpoint_mutex_);
+    if (checkpoint_store_) return checkpoint_store_;
+    ComponentChoice choice;
+    if (config_.checkpoint) {
+        choice = *config_.checkpoint;
+    } else {
+        const char* home = std::getenv("HOME");
+        choice = ComponentChoice{"sqlite", {{"path", std::string(home ? home : "/tmp") + "/.hpcexec/checkpoints.sqlite"}}};
+    }
+    json::value options = choice.options;
+    ComponentContext context{choice.name, "checkpoint." + choice.name, options, kernel_->loop().executor(),
+                             get_logger(choice.name), connector_, cluster_name_};
+    checkpoint_store_ = kernel_->registry().create_checkpoint_store(context);
+    return checkpoint_store_;
 }
 
 Job HpcExecutor::attach(const JobRef& ref, const std::string& script) {

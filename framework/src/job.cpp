@@ -67,11 +67,10 @@ boost::asio::awaitable<Job> Job::resubmit_async() const {
     if (record_->request.script.empty()) {
         throw Error("job " + id() + " cannot be resubmitted: it was attached without its script");
     }
-    SubmitOptions options;
-    options.cwd = record_->request.cwd;
-    options.extra_args = record_->request.extra_args;
-    options.token = record_->request.token;
-    co_return co_await executor_->submit_async(record_->request.script, std::move(options));
+    // A new job, not the same submission again: no exactly-once token (it would make both jobs match it).
+    SubmitRequest again = record_->request;
+    again.token.clear();
+    co_return co_await executor_->submit_request_async(std::move(again));
 }
 
 Job Job::resubmit() const { return executor_->kernel()->loop().sync_wait(resubmit_async()); }

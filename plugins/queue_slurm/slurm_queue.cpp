@@ -96,20 +96,18 @@ boost::asio::awaitable<JobRef> SlurmQueue::submit(SubmitRequest request) {
     job.script_name = script_file_name(request.script);
     std::string script = with_exit_marker(request.script, request.cwd, job.script_name);
 
-    // One remote command per submission: create the directory, write the script (atomically, from stdin) and
-    // submit it.
+    // The script goes through the connector's file transfer (in-process locally, SFTP over SSH), so the
+    // submission costs one remote command: sbatch itself.
+    co_await connector_->mkdir(request.cwd);
+    co_await connector_->write_file(request.cwd + "/" + job.script_name, std::move(script));
     std::vector<std::string> sbatch{options_.sbatch_bin, "--parsable"};
     if (!request.token.empty()) sbatch.push_back("--comment=" + request.token);
     sbatch.insert(sbatch.end(), options_.sbatch_args.begin(), options_.sbatch_args.end());
     sbatch.insert(sbatch.end(), request.extra_args.begin(), request.extra_args.end());
     sbatch.push_back(job.script_name);
-    std::string name = shell_quote(job.script_name);
-    std::string tmp = shell_quote(job.script_name + ".tmp");
-    std::string line = "mkdir -p " + shell_quote(request.cwd) + " && cd " + shell_quote(request.cwd) + " && cat > " +
-                       tmp + " && mv -f " + tmp + " " + name + " && exec " + shell_join(sbatch);
     CommandSpec spec;
-    spec.command = line;
-    spec.stdin_data = std::move(script);
+    spec.command = std::move(sbatch);
+    spec.cwd = request.cwd;
     spec.timeout = options_.command_timeout;
     CommandResult result = co_await connector_->run(std::move(spec));
     if (result.timed_out) {
@@ -246,9 +244,10 @@ boost::asio::awaitable<std::map<std::string, JobStatus>> SlurmQueue::query(std::
     co_return statuses;
 }
 
-boost::asio::awaitable<std::vector<std::string>> SlurmQueue::find_by_token(std::string token) {
-    std::vector<std::string> ids;
-    if (token.empty()) co_return ids;
+boost::asio::awaitable<std::vector<JobRef>> SlurmQueue::find_submitted(SubmitRequest request) {
+    std::vector<JobRef> jobs;
+    const std::string& token = request.token;
+    if (token.empty()) co_return jobs;
     std::vector<std::string> squeue{options_.squeue_bin, "--me", "--noheader", "--states=all",
                                     std::string("--format=") + squeue_format};
     squeue.insert(squeue.end(), options_.squeue_args.begin(), options_.squeue_args.end());
@@ -276,8 +275,8 @@ boost::asio::awaitable<std::vector<std::string>> SlurmQueue::find_by_token(std::
             }
         }
     }
-    ids.assign(found.begin(), found.end());
-    co_return ids;
+    for (const auto& id : found) jobs.push_back(JobRef{id, request.cwd, script_file_name(request.script)});
+    co_return jobs;
 }
 
 boost::asio::awaitable<void> SlurmQueue::cancel(std::vector<std::string> job_ids) {

@@ -44,7 +44,7 @@ public:
 
     boost::asio::awaitable<JobRef> submit(SubmitRequest request) override;
     boost::asio::awaitable<std::map<std::string, JobStatus>> query(std::vector<JobRef> jobs) override;
-    boost::asio::awaitable<std::vector<std::string>> find_by_token(std::string token) override;
+    boost::asio::awaitable<std::vector<JobRef>> find_submitted(SubmitRequest request) override;
     boost::asio::awaitable<void> cancel(std::vector<std::string> job_ids) override;
     std::chrono::milliseconds polling_interval() const override { return options_.polling_interval; }
 

@@ -1,6 +1,7 @@
 // ConfigReader: typed reading with key paths, unknown keys with suggestions.
 #include <hpcexec/config_reader.hpp>
 #include <hpcexec/errors.hpp>
+#include <hpcexec/logging.hpp>
 
 #include <gtest/gtest.h>
 
@@ -61,4 +62,16 @@ TEST(ConfigReader, UnknownKeyFarFromAnyListsTheKnownKeys) {
     r.string("host");
     r.integer("port");
     EXPECT_EQ(config_error_of([&] { r.finish(); }), "zzz: unknown key (known keys: host, port)");
+}
+
+TEST(Logging, LevelComesFromConfigAndBadLevelsNameTheKey) {
+    auto logger = hpcexec::get_logger("test-logging");
+    hpcexec::set_log_level("debug");
+    EXPECT_TRUE(logger->should_log(spdlog::level::debug));
+    // Loggers created later get the same level.
+    EXPECT_TRUE(hpcexec::get_logger("test-logging-later")->should_log(spdlog::level::debug));
+    hpcexec::set_log_level("warn");
+    EXPECT_FALSE(logger->should_log(spdlog::level::info));
+    EXPECT_EQ(config_error_of([] { hpcexec::set_log_level("loud", "executors.lab.log_level"); }),
+              "executors.lab.log_level: unknown log level 'loud' (expected trace, debug, info, warn, error or off)");
 }

@@ -69,6 +69,9 @@ struct HPCEXEC_API ExecutorConfig {
     std::optional<ComponentChoice> connector;
     /// The queue system (`queue_system: {slurm: {}}`); unset for an executor that only runs commands.
     std::optional<ComponentChoice> queue_system;
+    /// Where exactly-once submissions and memoised results are recorded, on this machine
+    /// (`checkpoint: {sqlite: {path: ...}}` or `{dir: {path: ...}}`); default: sqlite in ~/.hpcexec/checkpoints.sqlite.
+    std::optional<ComponentChoice> checkpoint;
     /// The executor's working directory on the target; a relative path is relative to the target's home.
     std::string work_dir = ".";
     /// The Python interpreter on the target.

@@ -1,6 +1,7 @@
 // HpcExecutor: the user's handle on one cluster: run commands on its login node, move files, submit jobs.
 #pragma once
 
+#include <hpcexec/checkpoint_store.hpp>
 #include <hpcexec/config.hpp>
 #include <hpcexec/connector.hpp>
 #include <hpcexec/export.hpp>
@@ -93,6 +94,13 @@ public:
     Job submit(const std::string& script, const SubmitOptions& options = {});
     boost::asio::awaitable<Job> submit_async(std::string script, SubmitOptions options = {});
 
+    /// Submits a prepared request as it is (cwd absolute, token set or empty), without the checkpoint protocol.
+    boost::asio::awaitable<Job> submit_request_async(SubmitRequest request);
+
+    /// The checkpoint store (created on first use from the `checkpoint` configuration).
+    /// Throws ConfigError/PluginError when it cannot be created, CheckpointError when it cannot be opened.
+    std::shared_ptr<CheckpointStore> checkpoint_store();
+
     /// Tracks a job submitted earlier (by this or another process) from its reference, e.g. after a restart.
     /// `script` is what resubmit() will submit again (without it, resubmit() throws).
     Job attach(const JobRef& ref, const std::string& script = {});
@@ -125,6 +133,8 @@ private:
     std::shared_ptr<Connector> connector_;
     std::shared_ptr<QueueSystem> queue_system_;
     std::shared_ptr<StatusPoller> poller_;
+    std::mutex checkpoint_mutex_;
+    std::shared_ptr<CheckpointStore> checkpoint_store_;
     std::mutex init_mutex_;
     bool initialized_ = false;
     std::string work_dir_;

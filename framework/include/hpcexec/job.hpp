@@ -1,6 +1,7 @@
 // Job: a batch job submitted through an HpcExecutor, and the ways to wait for it.
 #pragma once
 
+#include <hpcexec/errors.hpp>
 #include <hpcexec/export.hpp>
 #include <hpcexec/queue_system.hpp>
 
@@ -25,7 +26,11 @@ struct SubmitOptions {
     std::string cwd;
     /// Extra scheduler arguments (e.g. "--partition=debug"), one argument each.
     std::vector<std::string> extra_args;
-    /// Internal: the exactly-once submission token (see checkpoints); empty for none.
+    /// Exactly-once submission: with a key, the submission is recorded in the executor's checkpoint store before
+    /// sbatch and the job is tagged with a unique token; calling submit again with the same key (in this or a
+    /// later process, after a crash at any point) returns the same job, never a second one.
+    std::string checkpoint_key;
+    /// Internal: the token the job is tagged with (set by the exactly-once protocol).
     std::string token;
 };
 

@@ -72,8 +72,9 @@ public:
     /// knows is classified from its exit marker, or reported FAILED with reason "vanished".
     virtual boost::asio::awaitable<std::map<std::string, JobStatus>> query(std::vector<JobRef> jobs) = 0;
 
-    /// Looks up jobs by the token given at submission; returns their ids (empty when none exists).
-    virtual boost::asio::awaitable<std::vector<std::string>> find_by_token(std::string token) = 0;
+    /// Finds the jobs an earlier submit(request) created, by request.token (after a crash between sbatch and
+    /// recording its answer); returns their references as submit() would have (empty when none exists).
+    virtual boost::asio::awaitable<std::vector<JobRef>> find_submitted(SubmitRequest request) = 0;
 
     /// Cancels jobs; an unknown or finished job is not an error.
     virtual boost::asio::awaitable<void> cancel(std::vector<std::string> job_ids) = 0;

@@ -21,7 +21,9 @@ public:
     boost::asio::awaitable<std::map<std::string, hpcexec::JobStatus>> query(std::vector<hpcexec::JobRef>) override {
         co_return std::map<std::string, hpcexec::JobStatus>{};
     }
-    boost::asio::awaitable<std::vector<std::string>> find_by_token(std::string) override { co_return std::vector<std::string>{}; }
+    boost::asio::awaitable<std::vector<hpcexec::JobRef>> find_submitted(hpcexec::SubmitRequest) override {
+        co_return std::vector<hpcexec::JobRef>{};
+    }
     boost::asio::awaitable<void> cancel(std::vector<std::string>) override { co_return; }
     std::chrono::milliseconds polling_interval() const override { return interval_; }
 
