@@ -60,6 +60,7 @@ boost::asio::awaitable<Job> submit_and_record(HpcExecutor& executor, CheckpointS
 
 boost::asio::awaitable<Job> submit_exactly_once(HpcExecutor& executor, CheckpointStore& store, std::string key,
                                                 SubmitRequest request) {
+    fault_injection_point("before-record");
     auto logger = get_logger("kernel");
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
     for (;;) {
