@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
         for (int i = 0; i < count; ++i) {
             hpcexec::SubmitOptions options;
             options.checkpoint_key = prefix + std::to_string(i);
-            options.extra_args = {"--begin=now+3"};
+            // Jobs submitted to be reattached later are held back a little, so they are still pending then.
+            if (submit_only) options.extra_args = {"--begin=now+3"};
             jobs.push_back(executor->submit("#!/bin/bash\necho job " + std::to_string(i) + "\n", options));
         }
         for (int i = 0; i < count; ++i) {
