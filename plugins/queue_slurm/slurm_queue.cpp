@@ -156,12 +156,9 @@ boost::asio::awaitable<std::map<std::string, std::string>> SlurmQueue::read_mark
     co_return markers;
 }
 
-boost::asio::awaitable<std::map<std::string, JobStatus>> SlurmQueue::query(std::vector<JobRef> jobs) {
-    std::map<std::string, JobStatus> statuses;
-    if (jobs.empty()) co_return statuses;
-
-    // 1. One squeue for all of the user's jobs. `squeue -j LIST` fails as soon as one id is purged, so the whole
-    //    list is asked for and filtered here.
+boost::asio::awaitable<std::unordered_map<std::string, QueueEntry>> SlurmQueue::list_queue() {
+    // All of the user's jobs, finished ones included: `squeue -j LIST` fails as soon as one id is purged, so the
+    // whole list is asked for and callers filter it.
     std::vector<std::string> squeue{options_.squeue_bin, "--me", "--noheader", "--states=all",
                                     std::string("--format=") + squeue_format};
     squeue.insert(squeue.end(), options_.squeue_args.begin(), options_.squeue_args.end());
@@ -170,7 +167,15 @@ boost::asio::awaitable<std::map<std::string, JobStatus>> SlurmQueue::query(std::
         throw SchedulerError("squeue failed on " + connector_->target() + " (exit status " +
                              std::to_string(listed.exit_status) + "): " + trimmed(listed.stderr_data));
     }
-    auto queue = parse_squeue(listed.stdout_data);
+    co_return parse_squeue(listed.stdout_data);
+}
+
+boost::asio::awaitable<std::map<std::string, JobStatus>> SlurmQueue::query(std::vector<JobRef> jobs) {
+    std::map<std::string, JobStatus> statuses;
+    if (jobs.empty()) co_return statuses;
+
+    // 1. One squeue for all of the user's jobs.
+    auto queue = co_await list_queue();
 
     // 2. Jobs that finished or left the queue: their exit markers, in one command.
     std::vector<JobRef> need_marker;
@@ -248,15 +253,8 @@ boost::asio::awaitable<std::vector<JobRef>> SlurmQueue::find_submitted(SubmitReq
     std::vector<JobRef> jobs;
     const std::string& token = request.token;
     if (token.empty()) co_return jobs;
-    std::vector<std::string> squeue{options_.squeue_bin, "--me", "--noheader", "--states=all",
-                                    std::string("--format=") + squeue_format};
-    squeue.insert(squeue.end(), options_.squeue_args.begin(), options_.squeue_args.end());
-    CommandResult listed = co_await run_slurm(std::move(squeue), "squeue");
-    if (listed.exit_status != 0) {
-        throw SchedulerError("squeue failed on " + connector_->target() + ": " + trimmed(listed.stderr_data));
-    }
     std::set<std::string> found;
-    for (const auto& [id, entry] : parse_squeue(listed.stdout_data)) {
+    for (const auto& [id, entry] : co_await list_queue()) {
         if (entry.comment == token) found.insert(id);
     }
     if (found.empty() && accounting_usable_) {

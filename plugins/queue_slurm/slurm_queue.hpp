@@ -1,6 +1,8 @@
 // SlurmQueue: the QueueSystem for Slurm, driving sbatch, squeue, sacct and scancel through a Connector.
 #pragma once
 
+#include "slurm_output.hpp"
+
 #include <hpcexec/config_reader.hpp>
 #include <hpcexec/connector.hpp>
 #include <hpcexec/queue_system.hpp>
@@ -12,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace hpcexec::slurm {
@@ -52,6 +55,8 @@ private:
     /// Runs a Slurm command; throws SchedulerError naming it with what it printed when it fails or times out.
     boost::asio::awaitable<CommandResult> run_slurm(std::vector<std::string> argv, const char* what);
     boost::asio::awaitable<std::map<std::string, std::string>> read_markers(const std::vector<JobRef>& jobs);
+    /// One squeue of all the user's jobs; throws SchedulerError when squeue fails.
+    boost::asio::awaitable<std::unordered_map<std::string, QueueEntry>> list_queue();
 
     SlurmOptions options_;
     std::shared_ptr<Connector> connector_;

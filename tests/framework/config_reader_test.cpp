@@ -3,24 +3,15 @@
 #include <hpcexec/errors.hpp>
 #include <hpcexec/logging.hpp>
 
+#include "common/expect_error.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
+using hpcexec::test::error_of;
 using hpcexec::ConfigError;
 using hpcexec::ConfigReader;
-
-namespace {
-template <class F> std::string config_error_of(F&& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected a ConfigError";
-    return {};
-}
-}  // namespace
 
 TEST(ConfigReader, ReadsTypedValues) {
     auto doc = boost::json::parse(R"({"a": "x", "b": true, "c": 7, "d": "500ms", "e": 2, "f": ["p", "q"], "g": "s"})");
@@ -38,13 +29,13 @@ TEST(ConfigReader, ReadsTypedValues) {
 
 TEST(ConfigReader, WrongTypesNameTheKeyPath) {
     auto doc = boost::json::parse(R"({"n": "ten", "s": 3, "l": ["a", 1], "d": "soon", "r": 0})");
-    EXPECT_EQ(config_error_of([&] { ConfigReader(doc, "queue_system.slurm").integer("n"); }),
+    EXPECT_EQ(error_of<ConfigError>([&] { ConfigReader(doc, "queue_system.slurm").integer("n"); }),
               "queue_system.slurm.n: expected an integer, found a string");
-    EXPECT_EQ(config_error_of([&] { ConfigReader(doc, "x").string("s"); }), "x.s: expected a string, found an integer");
-    EXPECT_EQ(config_error_of([&] { ConfigReader(doc, "x").string_list("l"); }), "x.l[1]: expected a string, found an integer");
-    EXPECT_NE(config_error_of([&] { ConfigReader(doc, "x").duration("d"); }).find("x.d: expected a duration"), std::string::npos);
-    EXPECT_EQ(config_error_of([&] { ConfigReader(doc, "x").integer("r", 1, 10); }), "x.r: must be between 1 and 10, found 0");
-    EXPECT_EQ(config_error_of([&] { ConfigReader(boost::json::value(3), "ssh"); }), "ssh: expected a mapping, found an integer");
+    EXPECT_EQ(error_of<ConfigError>([&] { ConfigReader(doc, "x").string("s"); }), "x.s: expected a string, found an integer");
+    EXPECT_EQ(error_of<ConfigError>([&] { ConfigReader(doc, "x").string_list("l"); }), "x.l[1]: expected a string, found an integer");
+    EXPECT_NE(error_of<ConfigError>([&] { ConfigReader(doc, "x").duration("d"); }).find("x.d: expected a duration"), std::string::npos);
+    EXPECT_EQ(error_of<ConfigError>([&] { ConfigReader(doc, "x").integer("r", 1, 10); }), "x.r: must be between 1 and 10, found 0");
+    EXPECT_EQ(error_of<ConfigError>([&] { ConfigReader(boost::json::value(3), "ssh"); }), "ssh: expected a mapping, found an integer");
 }
 
 TEST(ConfigReader, UnknownKeySuggestsTheClosestKnownOne) {
@@ -52,7 +43,7 @@ TEST(ConfigReader, UnknownKeySuggestsTheClosestKnownOne) {
     ConfigReader r(doc, "queue_system.slurm");
     r.duration("polling_interval");
     r.string("sbatch_bin");
-    EXPECT_EQ(config_error_of([&] { r.finish(); }),
+    EXPECT_EQ(error_of<ConfigError>([&] { r.finish(); }),
               "queue_system.slurm.polling_intervall: unknown key (did you mean polling_interval?)");
 }
 
@@ -61,7 +52,7 @@ TEST(ConfigReader, UnknownKeyFarFromAnyListsTheKnownKeys) {
     ConfigReader r(doc, "");
     r.string("host");
     r.integer("port");
-    EXPECT_EQ(config_error_of([&] { r.finish(); }), "zzz: unknown key (known keys: host, port)");
+    EXPECT_EQ(error_of<ConfigError>([&] { r.finish(); }), "zzz: unknown key (known keys: host, port)");
 }
 
 TEST(Logging, LevelComesFromConfigAndBadLevelsNameTheKey) {
@@ -72,6 +63,6 @@ TEST(Logging, LevelComesFromConfigAndBadLevelsNameTheKey) {
     EXPECT_TRUE(hpcexec::get_logger("test-logging-later")->should_log(spdlog::level::debug));
     hpcexec::set_log_level("warn");
     EXPECT_FALSE(logger->should_log(spdlog::level::info));
-    EXPECT_EQ(config_error_of([] { hpcexec::set_log_level("loud", "executors.lab.log_level"); }),
+    EXPECT_EQ(error_of<ConfigError>([] { hpcexec::set_log_level("loud", "executors.lab.log_level"); }),
               "executors.lab.log_level: unknown log level 'loud' (expected trace, debug, info, warn, error or off)");
 }

@@ -4,6 +4,8 @@
 #include <hpcexec/errors.hpp>
 #include <hpcexec/executor.hpp>
 
+#include "common/expect_error.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -11,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
+using hpcexec::test::error_of;
 using hpcexec::ConfigError;
 using hpcexec::ExecutorConfig;
 
@@ -41,16 +44,6 @@ ExecutorConfig seed_typed() {
     config.work_dir = "/home/user01/ai2-kit/work_dir";
     config.python_cmd = "/home/user01/conda/env/py39/bin/python";
     return config;
-}
-
-template <class F> std::string config_error_of(F&& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected a ConfigError";
-    return {};
 }
 
 ExecutorConfig parse(const std::string& text) { return hpcexec::select_cluster(hpcexec::parse_config_text(text), ""); }
@@ -100,20 +93,20 @@ TEST(Config, TypedAndDocumentFormsGiveTheSameExecutor) {
 }
 
 TEST(Config, UnknownKeysNameTheFullPathAndSuggest) {
-    EXPECT_EQ(config_error_of([] { parse("work_dri: /x\n"); }), "work_dri: unknown key (did you mean work_dir?)");
-    EXPECT_EQ(config_error_of([] { parse("ssh: {host: h, gateway: {host: g, prot: 22}}\n"); }),
+    EXPECT_EQ(error_of<ConfigError>([] { parse("work_dri: /x\n"); }), "work_dri: unknown key (did you mean work_dir?)");
+    EXPECT_EQ(error_of<ConfigError>([] { parse("ssh: {host: h, gateway: {host: g, prot: 22}}\n"); }),
               "ssh.gateway.prot: unknown key (did you mean port?)");
 }
 
 TEST(Config, PluginOptionsAreValidatedByThePluginWithTheFullPath) {
     std::string plugins = std::string(TEST_PLUGIN_ROOT) + "/good_plugin";
     setenv("HPCEXEC_PLUGIN_PATH", HPCEXEC_BUILD_PLUGIN_DIR, 1);
-    EXPECT_EQ(config_error_of([&] {
+    EXPECT_EQ(error_of<ConfigError>([&] {
                   hpcexec::HpcExecutor::from_config_text(
                       "queue_system: {testqueue: {polling_intervall: 5}}\nplugin_dirs: [" + plugins + "]\n");
               }),
               "queue_system.testqueue.polling_intervall: unknown key (did you mean polling_interval?)");
-    auto unknown = config_error_of([&] {
+    auto unknown = error_of<ConfigError>([&] {
         hpcexec::HpcExecutor::from_config_text("queue_system: {testqueu: {}}\nplugin_dirs: [" + plugins + "]\n");
     });
     EXPECT_NE(unknown.find("queue_system.testqueu: unknown queue_system 'testqueu' (did you mean testqueue?)"),
@@ -122,28 +115,28 @@ TEST(Config, PluginOptionsAreValidatedByThePluginWithTheFullPath) {
 }
 
 TEST(Config, WrongTypesNameTheFullPath) {
-    EXPECT_EQ(config_error_of([] { parse("ssh: {host: h, port: twenty-two}\n"); }),
+    EXPECT_EQ(error_of<ConfigError>([] { parse("ssh: {host: h, port: twenty-two}\n"); }),
               "ssh.port: expected an integer, found a string");
-    EXPECT_EQ(config_error_of([] { parse("ssh: {host: h, port: 70000}\n"); }),
+    EXPECT_EQ(error_of<ConfigError>([] { parse("ssh: {host: h, port: 70000}\n"); }),
               "ssh.port: must be between 1 and 65535, found 70000");
-    EXPECT_EQ(config_error_of([] { parse("work_dir: [a, b]\n"); }), "work_dir: expected a string, found a list");
-    EXPECT_EQ(config_error_of([] { parse("ssh: {gateway: {host: g}}\n"); }),
+    EXPECT_EQ(error_of<ConfigError>([] { parse("work_dir: [a, b]\n"); }), "work_dir: expected a string, found a list");
+    EXPECT_EQ(error_of<ConfigError>([] { parse("ssh: {gateway: {host: g}}\n"); }),
               "ssh.host: required (user@host or user@host:port)");
-    EXPECT_EQ(config_error_of([] { parse("ssh: {host: h, host_key_checking: maybe}\n"); }),
+    EXPECT_EQ(error_of<ConfigError>([] { parse("ssh: {host: h, host_key_checking: maybe}\n"); }),
               "ssh.host_key_checking: unknown value 'maybe' (expected one of: strict, accept-new, off)");
-    EXPECT_EQ(config_error_of([] { parse("queue_system: {slurm: {}, pbs: {}}\n"); }),
+    EXPECT_EQ(error_of<ConfigError>([] { parse("queue_system: {slurm: {}, pbs: {}}\n"); }),
               "queue_system: expected exactly one key naming the component (e.g. {slurm: {}}), found 2");
-    EXPECT_EQ(config_error_of([] { parse("ssh: {host: h}\nconnector: {local: {}}\n"); }),
+    EXPECT_EQ(error_of<ConfigError>([] { parse("ssh: {host: h}\nconnector: {local: {}}\n"); }),
               "connector: give either ssh or connector, not both");
-    EXPECT_EQ(config_error_of([] { parse("log_level: loud\n"); }),
+    EXPECT_EQ(error_of<ConfigError>([] { parse("log_level: loud\n"); }),
               "log_level: unknown value 'loud' (expected one of: trace, debug, info, warn, error, off)");
 }
 
 TEST(Config, SyntaxErrorsGiveLineAndColumn) {
-    auto message = config_error_of([] { hpcexec::parse_config_text("work_dir: /x\nssh: {host: [\n", "bad.yaml"); });
+    auto message = error_of<ConfigError>([] { hpcexec::parse_config_text("work_dir: /x\nssh: {host: [\n", "bad.yaml"); });
     EXPECT_NE(message.find("bad.yaml: line "), std::string::npos) << message;
     EXPECT_NE(message.find("column"), std::string::npos) << message;
-    auto missing = config_error_of([] { hpcexec::parse_config_file("/nonexistent/hpcexec.yaml"); });
+    auto missing = error_of<ConfigError>([] { hpcexec::parse_config_file("/nonexistent/hpcexec.yaml"); });
     EXPECT_NE(missing.find("/nonexistent/hpcexec.yaml: cannot read the configuration file"), std::string::npos);
 }
 
@@ -155,7 +148,7 @@ TEST(Config, YamlScalarsAreTyped) {
     EXPECT_TRUE(doc.at("d").is_double());
     EXPECT_TRUE(doc.at("e").is_null());
     EXPECT_EQ(doc.at("f").as_string(), "text");
-    EXPECT_NE(config_error_of([] { hpcexec::parse_config_text("a: 1\na: 2\n"); }).find("duplicate key"), std::string::npos);
+    EXPECT_NE(error_of<ConfigError>([] { hpcexec::parse_config_text("a: 1\na: 2\n"); }).find("duplicate key"), std::string::npos);
 }
 
 TEST(Config, HostileDocumentsAreRefusedNotCrashed) {
@@ -177,11 +170,11 @@ executors:
     EXPECT_EQ(hpcexec::select_cluster(parsed, "cheng-lab").work_dir, "/a");
     EXPECT_EQ(hpcexec::select_cluster(parsed, "other-lab").work_dir, "/b");
     EXPECT_EQ(hpcexec::cluster_names(parsed), (std::vector<std::string>{"cheng-lab", "other-lab"}));
-    EXPECT_EQ(config_error_of([&] { hpcexec::select_cluster(parsed, "cheng-lap"); }),
+    EXPECT_EQ(error_of<ConfigError>([&] { hpcexec::select_cluster(parsed, "cheng-lap"); }),
               "executors: unknown cluster 'cheng-lap' (did you mean cheng-lab?); configured clusters: cheng-lab, other-lab");
-    EXPECT_EQ(config_error_of([&] { hpcexec::select_cluster(parsed, ""); }),
+    EXPECT_EQ(error_of<ConfigError>([&] { hpcexec::select_cluster(parsed, ""); }),
               "executors: several clusters are configured (cheng-lab, other-lab): name one");
     // Errors inside a cluster carry the cluster's path.
     auto bad = hpcexec::parse_config_text("executors: {lab: {work_dir: /a, wrok_dir: 1}}");
-    EXPECT_EQ(config_error_of([&] { hpcexec::select_cluster(bad, "lab"); }), "executors.lab.wrok_dir: unknown key (did you mean work_dir?)");
+    EXPECT_EQ(error_of<ConfigError>([&] { hpcexec::select_cluster(bad, "lab"); }), "executors.lab.wrok_dir: unknown key (did you mean work_dir?)");
 }

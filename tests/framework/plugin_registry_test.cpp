@@ -3,6 +3,8 @@
 #include <hpcexec/kernel.hpp>
 #include <hpcexec/logging.hpp>
 
+#include "common/expect_error.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -12,6 +14,7 @@
 #include <filesystem>
 
 namespace fs = std::filesystem;
+using hpcexec::test::error_of;
 using hpcexec::PluginError;
 using hpcexec::PluginRegistry;
 using hpcexec::plugin::ComponentKind;
@@ -20,17 +23,6 @@ namespace {
 
 fs::path plugin_dir(const std::string& name) { return fs::path(TEST_PLUGIN_ROOT) / name; }
 fs::path plugin_file(const std::string& name) { return plugin_dir(name) / ("lib" + name + ".so"); }
-
-// Runs `load` and returns the PluginError message; fails the test when nothing (or something else) is thrown.
-template <class F> std::string plugin_error_of(F&& load) {
-    try {
-        load();
-    } catch (const PluginError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected a PluginError";
-    return {};
-}
 
 struct ContextFor {
     boost::json::value config = boost::json::object{};
@@ -60,14 +52,14 @@ TEST(PluginRegistry, LoadsAGoodPluginAndListsItsComponents) {
 
 TEST(PluginRegistry, MissingFileNamesTheFile) {
     PluginRegistry registry;
-    auto message = plugin_error_of([&] { registry.load_library("/nonexistent/libnothing.so"); });
+    auto message = error_of<hpcexec::PluginError>([&] { registry.load_library("/nonexistent/libnothing.so"); });
     EXPECT_NE(message.find("/nonexistent/libnothing.so"), std::string::npos) << message;
     EXPECT_NE(message.find("file not found"), std::string::npos) << message;
 }
 
 TEST(PluginRegistry, LibraryWithoutEntryPointIsNotAPlugin) {
     PluginRegistry registry;
-    auto message = plugin_error_of([&] { registry.load_library(plugin_file("no_entry_point")); });
+    auto message = error_of<hpcexec::PluginError>([&] { registry.load_library(plugin_file("no_entry_point")); });
     EXPECT_NE(message.find("libno_entry_point.so"), std::string::npos) << message;
     EXPECT_NE(message.find("not an hpcexec plugin (no entry point hpcexec_plugin_descriptor)"), std::string::npos)
         << message;
@@ -76,7 +68,7 @@ TEST(PluginRegistry, LibraryWithoutEntryPointIsNotAPlugin) {
 TEST(PluginRegistry, AbiMismatchIsRefusedWithBothVersionsBeforeReadingAnythingElse) {
     PluginRegistry registry;
     // The wrong-ABI plugin's component pointer is garbage: reading it would crash this test.
-    auto message = plugin_error_of([&] { registry.load_library(plugin_file("wrong_abi")); });
+    auto message = error_of<hpcexec::PluginError>([&] { registry.load_library(plugin_file("wrong_abi")); });
     EXPECT_NE(message.find("libwrong_abi.so"), std::string::npos) << message;
     EXPECT_NE(message.find("ABI version mismatch: expected 1, found 42"), std::string::npos) << message;
     EXPECT_TRUE(registry.plugins().empty());
@@ -84,7 +76,7 @@ TEST(PluginRegistry, AbiMismatchIsRefusedWithBothVersionsBeforeReadingAnythingEl
 
 TEST(PluginRegistry, UnresolvedSymbolIsReportedWithTheSymbol) {
     PluginRegistry registry;
-    auto message = plugin_error_of([&] { registry.load_library(plugin_file("unresolved_symbol")); });
+    auto message = error_of<hpcexec::PluginError>([&] { registry.load_library(plugin_file("unresolved_symbol")); });
     EXPECT_NE(message.find("libunresolved_symbol.so"), std::string::npos) << message;
     EXPECT_NE(message.find("cannot be loaded"), std::string::npos) << message;
     EXPECT_NE(message.find("hpcexec_test_symbol_that_nobody_defines"), std::string::npos) << message;
@@ -94,7 +86,7 @@ TEST(PluginRegistry, FactoryThatThrowsIsReportedWithItsMessage) {
     PluginRegistry registry;
     registry.load_directory(plugin_dir("throwing_factory"));
     ContextFor ctx;
-    auto message = plugin_error_of([&] { registry.create_checkpoint_store(ctx.make("broken", "checkpoint.broken")); });
+    auto message = error_of<hpcexec::PluginError>([&] { registry.create_checkpoint_store(ctx.make("broken", "checkpoint.broken")); });
     EXPECT_NE(message.find("libthrowing_factory.so"), std::string::npos) << message;
     EXPECT_NE(message.find("creating checkpoint_store 'broken' failed: cannot reach the license server"),
               std::string::npos)
@@ -104,7 +96,7 @@ TEST(PluginRegistry, FactoryThatThrowsIsReportedWithItsMessage) {
 TEST(PluginRegistry, SecondComponentWithTheSameNameIsRefused) {
     PluginRegistry registry;
     registry.load_directory(plugin_dir("good_plugin"));
-    auto message = plugin_error_of([&] { registry.load_directory(plugin_dir("duplicate_name")); });
+    auto message = error_of<hpcexec::PluginError>([&] { registry.load_directory(plugin_dir("duplicate_name")); });
     EXPECT_NE(message.find("libduplicate_name.so"), std::string::npos) << message;
     EXPECT_NE(message.find("queue_system 'testqueue' is already provided by"), std::string::npos) << message;
     EXPECT_NE(message.find("libgood_plugin.so"), std::string::npos) << message;
@@ -116,7 +108,7 @@ TEST(PluginRegistry, FactoryReturningTheWrongInterfaceIsRefused) {
     PluginRegistry registry;
     registry.load_directory(plugin_dir("wrong_kind"));
     ContextFor ctx;
-    auto message = plugin_error_of([&] { registry.create_connector(ctx.make("wrongkind", "connector.wrongkind")); });
+    auto message = error_of<hpcexec::PluginError>([&] { registry.create_connector(ctx.make("wrongkind", "connector.wrongkind")); });
     EXPECT_NE(message.find("returned an object that is not a connector"), std::string::npos) << message;
 }
 
@@ -180,6 +172,6 @@ TEST(PluginRegistry, SearchPathUsesConfiguredDirectoriesAndTheEnvironment) {
     EXPECT_TRUE(registry.has(ComponentKind::queue_system, "testqueue"));
     EXPECT_TRUE(registry.has(ComponentKind::checkpoint_store, "broken"));
     // A configured directory that does not exist is an error naming it.
-    auto message = plugin_error_of([&] { registry.load_search_path({"/no/such/plugin/dir"}); });
+    auto message = error_of<hpcexec::PluginError>([&] { registry.load_search_path({"/no/such/plugin/dir"}); });
     EXPECT_NE(message.find("/no/such/plugin/dir: not found or not a directory"), std::string::npos) << message;
 }

@@ -1,6 +1,6 @@
 // The slurm queue plugin and the status poller against the real single-node Slurm of the local test cluster,
 // through the local connector.
-#include "common/test_cluster.hpp"
+#include "slurm_fixture.hpp"
 
 #include <hpcexec/errors.hpp>
 #include <hpcexec/executor.hpp>
@@ -22,30 +22,9 @@ using namespace std::chrono_literals;
 using hpcexec::HpcExecutor;
 using hpcexec::Job;
 using hpcexec::JobState;
+using hpcexec::test::SlurmCluster;
 
 namespace {
-
-class SlurmCluster : public ::testing::Test {
-protected:
-    void SetUp() override {
-        env_ = hpcexec::test::test_cluster_env();
-        setenv("HPCEXEC_PLUGIN_PATH", HPCEXEC_BUILD_PLUGIN_DIR, 1);
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        work_dir_ = env_["HPCEXEC_TC_WORK_DIR"] + "/slurm-test-" + info->name() + "-" + std::to_string(getpid());
-    }
-    std::shared_ptr<HpcExecutor> make_executor(const std::string& slurm_options = "polling_interval: 1") {
-        return HpcExecutor::from_config_text("queue_system: {slurm: {" + slurm_options + "}}\nwork_dir: '" + work_dir_ +
-                                             "'\n");
-    }
-    // Asks Slurm directly (not through hpcexec) whether it still knows a job.
-    bool slurm_knows(HpcExecutor& executor, const std::string& id) {
-        hpcexec::RunOptions options;
-        options.check = false;
-        return executor.run_argv({"squeue", "--noheader", "--states=all", "-j", id}, options).exit_status == 0;
-    }
-    std::map<std::string, std::string> env_;
-    std::string work_dir_;
-};
 
 const char* quick_script = "#!/bin/bash\n#SBATCH --job-name=hpcexec-test\necho done > out.txt\n";
 
@@ -149,39 +128,6 @@ TEST_F(SlurmCluster, PurgedJobStillEndsInItsTrueState) {
     auto vanished = fresh->attach(ghost).result(30s);
     EXPECT_EQ(vanished.state, JobState::failed);
     EXPECT_EQ(vanished.reason, "vanished");
-}
-
-TEST_F(SlurmCluster, ControllerOutageIsNotJobFailure) {
-    auto executor = make_executor();
-    std::vector<Job> jobs;
-    hpcexec::SubmitOptions options;
-    options.extra_args = {"--begin=now+5"};
-    for (int i = 0; i < 10; ++i) jobs.push_back(executor->submit("#!/bin/bash\necho " + std::to_string(i) + "\n", options));
-
-    testing::internal::CaptureStderr();
-    std::atomic<bool> sampling{true};
-    std::atomic<int> failed_seen{0};
-    std::thread sampler([&] {
-        while (sampling) {
-            for (auto& job : jobs) failed_seen += job.state() == JobState::failed;
-            std::this_thread::sleep_for(100ms);
-        }
-    });
-    hpcexec::test::cluster_ctl("stop-slurmctld");
-    std::this_thread::sleep_for(20s);
-    hpcexec::test::cluster_ctl("start-slurmctld");
-    auto statuses = hpcexec::gather_jobs(jobs, 1, false);
-    sampling = false;
-    sampler.join();
-    std::string log = testing::internal::GetCapturedStderr();
-
-    for (const auto& status : statuses) EXPECT_EQ(status.state, JobState::completed);
-    EXPECT_EQ(failed_seen.load(), 0) << "a job was reported FAILED during the outage";
-    std::size_t outages = 0;
-    for (auto at = log.find("cannot query job states"); at != std::string::npos; at = log.find("cannot query job states", at + 1))
-        ++outages;
-    EXPECT_EQ(outages, 1u) << log;
-    EXPECT_NE(log.find("job states are available again"), std::string::npos) << log;
 }
 
 TEST_F(SlurmCluster, GatherJobsResubmitsUntilMaxTries) {
