@@ -1,6 +1,7 @@
 // Out-of-line destructors: they anchor each interface's vtable and type information in the SDK library, so the
 // kernel, every plugin and user code share one copy (needed for dynamic_cast and catch across libraries).
 #include <hpcexec/checkpoint_store.hpp>
+#include <hpcexec/errors.hpp>
 #include <hpcexec/component.hpp>
 #include <hpcexec/connector.hpp>
 #include <hpcexec/plugin.hpp>
@@ -11,6 +12,12 @@ namespace hpcexec {
 
 Component::~Component() = default;
 Connector::~Connector() = default;
+RemoteProcess::~RemoteProcess() = default;
+
+boost::asio::awaitable<std::unique_ptr<RemoteProcess>> Connector::start(CommandSpec) {
+    throw Error(target() + ": this connector cannot keep a process open (no interactive processes)");
+    co_return nullptr;
+}
 QueueSystem::~QueueSystem() = default;
 Serializer::~Serializer() = default;
 CheckpointStore::~CheckpointStore() = default;

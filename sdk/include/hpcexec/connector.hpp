@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -60,6 +61,36 @@ struct FileInfo {
     std::int64_t mtime = 0;
 };
 
+/// A command running on the target with its standard streams open, for long-lived workers (a Python worker
+/// serving many calls) where starting one process per call would cost too much.
+///
+/// OWNERSHIP: returned by Connector::start as a unique_ptr; the caller owns it and must destroy it before the
+/// connector. Destroying it kills the process if it still runs and releases what it holds (pipes, SSH channel).
+/// THREAD: every method is a coroutine awaited on the kernel's event loop; at most one write and one read may be
+/// in flight at a time.
+/// ERRORS: ConnectionLost when the link to the target broke; Error when the process's streams are gone.
+class HPCEXEC_API RemoteProcess {
+public:
+    RemoteProcess() = default;
+    RemoteProcess(const RemoteProcess&) = delete;
+    RemoteProcess& operator=(const RemoteProcess&) = delete;
+    virtual ~RemoteProcess();
+
+    /// Writes all of `data` to the process's standard input.
+    virtual boost::asio::awaitable<void> write(std::string data) = 0;
+    /// Returns the next bytes the process wrote to standard output (at least one), or "" at end of stream.
+    virtual boost::asio::awaitable<std::string> read_some() = 0;
+    /// Closes standard input (the process sees end of file).
+    virtual boost::asio::awaitable<void> close_stdin() = 0;
+    /// Waits for the process to exit and returns its exit status (128+N when killed by signal N).
+    virtual boost::asio::awaitable<int> wait() = 0;
+    /// What the process wrote to standard error so far (drained continuously so the process never blocks on it;
+    /// the last 1 MiB is kept).
+    virtual std::string stderr_text() const = 0;
+    /// Kills the process (its whole process group where the connector can). Idempotent.
+    virtual void kill() = 0;
+};
+
 /// Runs commands and moves files on one target machine.
 ///
 /// THREAD: every method is a coroutine that must be awaited on the kernel's event loop executor (the executor passed
@@ -104,6 +135,11 @@ public:
     virtual boost::asio::awaitable<std::optional<FileInfo>> stat(std::string path) = 0;
     /// Returns the absolute path of the user's home directory on the target.
     virtual boost::asio::awaitable<std::string> home_directory() = 0;
+
+    /// Starts a command with its standard streams open (spec.stdin_data is written first; spec.timeout is ignored:
+    /// the caller decides when the process ends). The default implementation throws Error saying that this
+    /// connector cannot keep a process open; callers then fall back to one run() per request.
+    virtual boost::asio::awaitable<std::unique_ptr<RemoteProcess>> start(CommandSpec spec);
 };
 
 }  // namespace hpcexec
