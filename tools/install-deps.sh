@@ -14,6 +14,8 @@ packages=(
   libssh2-1-dev libpoco-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   # the local test cluster: Slurm, munge, OpenSSH; CPython for the pickle runner
   slurmctld slurmd slurm-client munge openssh-server openssh-client python3
+  # the pickle reader's fuzz target (libFuzzer with AddressSanitizer and UBSan)
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()
