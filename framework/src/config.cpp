@@ -83,6 +83,26 @@ json::object ssh_to_json(const SshConfig& ssh) {
     return o;
 }
 
+PythonConfig read_python(const json::value& value, const std::string& path) {
+    ConfigReader reader(value, path);
+    PythonConfig python;
+    python.workers = reader.integer("workers", 0, 1024);
+    if (const auto* serializer = reader.raw("serializer")) {
+        python.serializer = read_component_choice(*serializer, reader.path_of("serializer"));
+    }
+    python.start_timeout = reader.duration("start_timeout");
+    reader.finish();
+    return python;
+}
+
+json::object python_to_json(const PythonConfig& python) {
+    json::object o;
+    if (python.workers) o["workers"] = *python.workers;
+    if (python.serializer) o["serializer"] = component_choice_to_json(*python.serializer);
+    if (python.start_timeout) o["start_timeout"] = seconds(*python.start_timeout);
+    return o;
+}
+
 }  // namespace
 
 ExecutorConfig ExecutorConfig::from_json(const json::value& document, const std::string& path) {
@@ -103,6 +123,7 @@ ExecutorConfig ExecutorConfig::from_json(const json::value& document, const std:
     if (config.work_dir.empty()) throw ConfigError(reader.path_of("work_dir"), "must not be empty");
     config.python_cmd = reader.string("python_cmd", "python3");
     if (config.python_cmd.empty()) throw ConfigError(reader.path_of("python_cmd"), "must not be empty");
+    if (const auto* python = reader.raw("python")) config.python = read_python(*python, reader.path_of("python"));
     if (auto dirs = reader.string_list("plugin_dirs")) config.plugin_dirs = *dirs;
     config.log_level = reader.choice("log_level", {"trace", "debug", "info", "warn", "error", "off"});
     reader.finish();
@@ -117,6 +138,7 @@ json::object ExecutorConfig::to_json() const {
     if (checkpoint) o["checkpoint"] = component_choice_to_json(*checkpoint);
     o["work_dir"] = work_dir;
     o["python_cmd"] = python_cmd;
+    if (python) o["python"] = python_to_json(*python);
     if (!plugin_dirs.empty()) {
         json::array dirs;
         for (const auto& d : plugin_dirs) dirs.emplace_back(d);

@@ -127,6 +127,19 @@ std::string HpcExecutor::resolve_path(const std::string& path) {
     return join_path(work_dir(), path);
 }
 
+boost::asio::awaitable<std::string> HpcExecutor::tmp_dir_async() {
+    co_await init_async();
+    std::lock_guard lock(init_mutex_);
+    co_return tmp_dir_;
+}
+
+boost::asio::awaitable<std::string> HpcExecutor::resolve_path_async(std::string path) {
+    if (is_absolute(path)) co_return path;
+    co_await init_async();
+    std::lock_guard lock(init_mutex_);
+    co_return join_path(work_dir_, path);
+}
+
 boost::asio::awaitable<CommandResult> HpcExecutor::run_spec_async(CommandSpec spec, std::string shown_command,
                                                                   bool check) {
     co_await init_async();
@@ -239,6 +252,34 @@ Job HpcExecutor::attach(const JobRef& ref, const std::string& script) {
 
 Job HpcExecutor::submit(const std::string& script, const SubmitOptions& options) {
     return sync(submit_async(script, options));
+}
+
+// ---- Python functions: thin entry points to the PythonRunner (framework/src/python/) -------------------------------
+
+PythonRunner& HpcExecutor::python() {
+    std::lock_guard lock(python_mutex_);
+    if (!python_) python_ = std::make_unique<PythonRunner>(*this);
+    return *python_;
+}
+
+PythonCall HpcExecutor::run_python_fn(PythonFunction function, PythonCallOptions options) {
+    python();  // a configuration problem shows here rather than at the first call
+    return PythonCall(shared_from_this(), std::move(function), std::move(options));
+}
+
+boost::asio::awaitable<PythonJob> HpcExecutor::submit_python_fn_async(PythonFunction function, List args,
+                                                                      Kwargs kwargs, SubmitOptions options) {
+    co_return co_await python().submit_async(std::move(function), std::move(args), std::move(kwargs),
+                                             std::move(options));
+}
+
+PythonJob HpcExecutor::submit_python_fn(const PythonFunction& function, const List& args, const Kwargs& kwargs,
+                                        const SubmitOptions& options) {
+    return sync(submit_python_fn_async(function, args, kwargs, options));
+}
+
+std::string HpcExecutor::upload_python_package(const std::filesystem::path& local_path) {
+    return sync(python().upload_package_async(local_path));
 }
 
 }  // namespace hpcexec

@@ -61,6 +61,16 @@ struct SshConfig {
     std::shared_ptr<SshConfig> gateway;
 };
 
+/// The `python` section: how Python functions run (HpcExecutor::run_python_fn, submit_python_fn).
+struct PythonConfig {
+    /// Persistent Python workers per python_cmd on the login node (default 2); 0 = one Python process per call.
+    std::optional<std::int64_t> workers;
+    /// The serializer calls travel in, by name with its options (default `{pickle: {}}`; `json` works too).
+    std::optional<ComponentChoice> serializer;
+    /// How long a persistent worker may take to start (default 60 s).
+    std::optional<std::chrono::milliseconds> start_timeout;
+};
+
 /// Everything an executor is made from.
 struct HPCEXEC_API ExecutorConfig {
     /// Set: commands run on this host over SSH (connector `ssh`). Unset: the `connector` choice, or local.
@@ -76,6 +86,8 @@ struct HPCEXEC_API ExecutorConfig {
     std::string work_dir = ".";
     /// The Python interpreter on the target.
     std::string python_cmd = "python3";
+    /// How Python functions run; unset = the defaults of PythonConfig.
+    std::optional<PythonConfig> python;
     /// Extra directories to load plugins from (searched before HPCEXEC_PLUGIN_PATH and the install's directory).
     std::vector<std::string> plugin_dirs;
     /// trace, debug, info, warn (default), error, off.

@@ -7,7 +7,10 @@
 #include <hpcexec/export.hpp>
 #include <hpcexec/job.hpp>
 #include <hpcexec/kernel.hpp>
+#include <hpcexec/python.hpp>
 #include <hpcexec/queue_system.hpp>
+#include <hpcexec/serializer.hpp>
+#include <hpcexec/value.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
@@ -20,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace hpcexec {
@@ -101,6 +105,25 @@ public:
     /// Throws ConfigError/PluginError when it cannot be created, CheckpointError when it cannot be opened.
     std::shared_ptr<CheckpointStore> checkpoint_store();
 
+    /// Memoisation (the original's apply_checkpoint): returns the result recorded under `key` if there is one,
+    /// else calls fn(), records its result and returns it. The result type must convert to and from Value
+    /// (numbers, strings, containers, optionals, or any type with a ValueConversion). Exceptions are not recorded:
+    /// a failed call runs again next time. A record that cannot be read throws CheckpointError (never a miss).
+    template <class F>
+    auto checkpoint(const std::string& key, F&& fn) -> std::invoke_result_t<F> {
+        using Result = std::invoke_result_t<F>;
+        if (auto recorded = load_checkpointed_value(key)) return recorded->template to<Result>();
+        Result result = std::forward<F>(fn)();
+        store_checkpointed_value(key, Value(result));
+        return result;
+    }
+    /// The value recorded under `key`, or nothing. Throws CheckpointError for a record that cannot be read.
+    std::optional<Value> load_checkpointed_value(const std::string& key);
+    /// Records `value` under `key` (replacing what was there).
+    void store_checkpointed_value(const std::string& key, const Value& value);
+    /// The serializer of memoised values (created on first use: `pickle`, which holds every Value kind).
+    std::shared_ptr<Serializer> value_serializer();
+
     /// Tracks a job submitted earlier (by this or another process) from its reference, e.g. after a restart.
     /// `script` is what resubmit() will submit again (without it, resubmit() throws).
     Job attach(const JobRef& ref, const std::string& script = {});
@@ -110,6 +133,23 @@ public:
     std::string tmp_dir();
     /// The target path for `path`: itself when absolute, else work_dir/path.
     std::string resolve_path(const std::string& path);
+    /// The same for coroutines (also on the kernel's loop, where the synchronous forms cannot wait for init()).
+    boost::asio::awaitable<std::string> tmp_dir_async();
+    boost::asio::awaitable<std::string> resolve_path_async(std::string path);
+
+    /// Python functions on the login node and as batch jobs (hpcexec/python.hpp); the runner is created on first
+    /// use from the `python` configuration section (throws ConfigError/PluginError when it cannot be).
+    PythonRunner& python();
+    /// `executor->run_python_fn(PythonFunction::ref("operator:add"))(1, 2)` gives 3.
+    PythonCall run_python_fn(PythonFunction function, PythonCallOptions options = {});
+    /// Runs a Python function as a batch job; PythonJob::value() gives its result once it has ended.
+    PythonJob submit_python_fn(const PythonFunction& function, const List& args = {}, const Kwargs& kwargs = {},
+                               const SubmitOptions& options = {});
+    boost::asio::awaitable<PythonJob> submit_python_fn_async(PythonFunction function, List args = {},
+                                                             Kwargs kwargs = {}, SubmitOptions options = {});
+    /// Uploads a local package directory (or one module file) that functions by reference can then import, on
+    /// the login node and in Python jobs. Returns its remote path.
+    std::string upload_python_package(const std::filesystem::path& local_path);
 
     const std::string& cluster_name() const noexcept { return cluster_name_; }
     const ExecutorConfig& config() const noexcept { return config_; }
@@ -135,10 +175,13 @@ private:
     std::shared_ptr<StatusPoller> poller_;
     std::mutex checkpoint_mutex_;
     std::shared_ptr<CheckpointStore> checkpoint_store_;
+    std::shared_ptr<Serializer> value_serializer_;
     std::mutex init_mutex_;
     bool initialized_ = false;
     std::string work_dir_;
     std::string tmp_dir_;
+    std::mutex python_mutex_;
+    std::unique_ptr<PythonRunner> python_;  // after the connector: its workers stop before the connector goes
 };
 
 }  // namespace hpcexec

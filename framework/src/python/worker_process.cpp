@@ -1,0 +1,91 @@
+#include "python/worker_process.hpp"
+
+#include "python/worker_protocol.hpp"
+
+#include <hpcexec/errors.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
+namespace hpcexec::python {
+
+WorkerProcess::WorkerProcess(std::unique_ptr<RemoteProcess> process, const WorkerSettings& settings,
+                             std::uint64_t generation)
+    : process_(std::move(process)),
+      stream_([this] { return process_->read_some(); }, [this] { return wait_exit(); }, settings),
+      generation_(generation) {}
+
+WorkerProcess::~WorkerProcess() = default;  // destroying the RemoteProcess kills the worker
+
+boost::asio::awaitable<WorkerExit> WorkerProcess::wait_exit() {
+    int status = -1;
+    try {
+        status = co_await process_->wait();
+    } catch (const Error&) {
+        // The link broke: the exit status is unknown; the standard error received so far still explains.
+    }
+    co_return WorkerExit{status, process_->stderr_text()};
+}
+
+boost::asio::awaitable<std::unique_ptr<WorkerProcess>> WorkerProcess::start(Connector& connector,
+                                                                            const WorkerSettings& settings,
+                                                                            std::uint64_t generation) {
+    std::unique_ptr<RemoteProcess> process;
+    try {
+        // The command's stdin_data (the worker source) is written by start() itself.
+        process = co_await connector.start(worker_command(settings.launch));
+    } catch (const ConnectionError&) {
+        throw;
+    } catch (const Error& error) {
+        // Connector::start's default: this connector cannot keep a process open.
+        throw StartUnsupported(error.what());
+    }
+    std::unique_ptr<WorkerProcess> worker(new WorkerProcess(std::move(process), settings, generation));
+
+    // A python_cmd that never answers (a wrapper waiting for a licence, a hung file system) is killed at the
+    // deadline; its stream then ends and the handshake reports that.
+    auto timed_out = std::make_shared<bool>(false);
+    boost::asio::steady_timer deadline(co_await boost::asio::this_coro::executor, settings.start_timeout);
+    deadline.async_wait([timed_out, raw = worker->process_.get()](boost::system::error_code error) {
+        if (error) return;  // cancelled: the handshake finished (the process may be gone by now)
+        *timed_out = true;
+        raw->kill();
+    });
+    try {
+        worker->info_ = co_await worker->stream_.read_handshake();
+    } catch (const PythonWorkerError& error) {
+        if (!*timed_out) throw;
+        throw PythonWorkerError("python_cmd '" + settings.launch.python_cmd + "' on " + settings.target +
+                                    " did not start hpcexec's worker within " +
+                                    std::to_string(settings.start_timeout.count() / 1000.0) + " s (python.start_timeout)",
+                                error.python_cmd(), error.target(), error.exit_status(), error.stderr_text());
+    }
+    deadline.cancel();
+    co_return worker;
+}
+
+boost::asio::awaitable<std::string> WorkerProcess::call(std::string request) {
+    bool sent = true;
+    try {
+        co_await process_->write(frame(request));
+    } catch (const Error&) {
+        sent = false;  // the worker's stdin is gone: it has ended (or the link broke before the call left)
+    }
+    bool accepted = false;
+    if (sent) {
+        try {
+            accepted = co_await stream_.read_accepted();
+        } catch (const ConnectionLost&) {
+            accepted = false;
+        }
+    }
+    if (!accepted) {
+        process_->kill();
+        throw LostBeforeCall(co_await stream_.ended("ended before it received the call"));
+    }
+    std::string response = co_await stream_.read_response();
+    ++calls_served_;
+    co_return response;
+}
+
+}  // namespace hpcexec::python
