@@ -41,7 +41,10 @@ boost::asio::awaitable<std::string> call_in_new_process(Connector& connector, co
     finished->result = co_await run_worker(connector, settings, frame(request));
     WorkerStream stream = stream_of(finished, settings);
     co_await stream.read_handshake();
-    if (!co_await stream.read_accepted()) throw co_await stream.ended("ended before it read the call");
+    if (!co_await stream.read_accepted()) {
+        PythonWorkerError error = co_await stream.ended("ended before it read the call");
+        throw error;
+    }
     co_return co_await stream.read_response();
 }
 

@@ -33,7 +33,8 @@ boost::asio::awaitable<std::unique_ptr<WorkerProcess>> WorkerProcess::start(Conn
     std::unique_ptr<RemoteProcess> process;
     try {
         // The command's stdin_data (the worker source) is written by start() itself.
-        process = co_await connector.start(worker_command(settings.launch));
+        CommandSpec command = worker_command(settings.launch);
+        process = co_await connector.start(std::move(command));
     } catch (const ConnectionError&) {
         throw;
     } catch (const Error& error) {
@@ -45,7 +46,8 @@ boost::asio::awaitable<std::unique_ptr<WorkerProcess>> WorkerProcess::start(Conn
     // A python_cmd that never answers (a wrapper waiting for a licence, a hung file system) is killed at the
     // deadline; its stream then ends and the handshake reports that.
     auto timed_out = std::make_shared<bool>(false);
-    boost::asio::steady_timer deadline(co_await boost::asio::this_coro::executor, settings.start_timeout);
+    auto executor = co_await boost::asio::this_coro::executor;
+    boost::asio::steady_timer deadline(executor, settings.start_timeout);
     deadline.async_wait([timed_out, raw = worker->process_.get()](boost::system::error_code error) {
         if (error) return;  // cancelled: the handshake finished (the process may be gone by now)
         *timed_out = true;
@@ -81,7 +83,8 @@ boost::asio::awaitable<std::string> WorkerProcess::call(std::string request) {
     }
     if (!accepted) {
         process_->kill();
-        throw LostBeforeCall(co_await stream_.ended("ended before it received the call"));
+        PythonWorkerError error = co_await stream_.ended("ended before it received the call");
+        throw LostBeforeCall(std::move(error));
     }
     std::string response = co_await stream_.read_response();
     ++calls_served_;

@@ -126,7 +126,10 @@ boost::asio::awaitable<PythonInfo> WorkerStream::read_handshake() {
 
     // 2. The worker's hello.
     auto hello = co_await read_frame();
-    if (!hello) throw co_await ended("(Python " + version + ") exited while starting hpcexec's worker");
+    if (!hello) {
+        PythonWorkerError error = co_await ended("(Python " + version + ") exited while starting hpcexec's worker");
+        throw error;
+    }
     PythonInfo info;
     try {
         info = read_hello(settings_.serializer->deserialize(*hello));
@@ -157,7 +160,10 @@ boost::asio::awaitable<bool> WorkerStream::read_accepted() {
 
 boost::asio::awaitable<std::string> WorkerStream::read_response() {
     auto response = co_await read_frame();
-    if (!response) throw co_await ended("died during the call");
+    if (!response) {
+        PythonWorkerError error = co_await ended("died during the call");
+        throw error;
+    }
     co_return std::move(*response);
 }
 
