@@ -146,6 +146,13 @@ boost::asio::awaitable<void> StatusPoller::run() {
             logger_->debug("{}: job {} ended {}", description_, record->ref.job_id, to_string(status.state));
             finish(record, status);
         }
+        // Nothing left to track: end now rather than after one more interval, so the poller (and the components
+        // it holds) does not outlive the last job by a polling interval.
+        std::lock_guard lock(mutex_);
+        if (tracked_.empty()) {
+            running_ = false;
+            co_return;
+        }
     }
 }
 

@@ -23,6 +23,13 @@ bool on_loop_thread(const asio::any_io_executor& executor) {
     return false;
 }
 
+// A stopped loop (the kernel is shutting down and destroys what was still pending on it) runs no teardown: there
+// is nothing to wait for.
+bool loop_stopped(const asio::any_io_executor& executor) {
+    if (const auto* io = executor.target<asio::io_context::executor_type>()) return io->context().stopped();
+    return false;
+}
+
 }  // namespace
 
 Lifeline::~Lifeline() {
@@ -78,7 +85,7 @@ void SessionPool::release(std::shared_ptr<Endpoint> endpoint) {
     release_locked(endpoint);
     // Endpoints are only ever destroyed on the loop: the caller's reference is dropped there too.
     asio::post(executor, [doomed = std::move(endpoint)] {});
-    if (on_loop_thread(executor)) return;
+    if (on_loop_thread(executor) || loop_stopped(executor)) return;
     if (!teardown_done_.wait_for(lock, teardown_limit, [this] { return tearing_down_ == 0; })) {
         // Nothing better to do than to go on: the kernel may unload the plugin while a teardown still runs.
         get_logger("ssh")->warn("an SSH session teardown did not finish within {} s", teardown_limit.count());
