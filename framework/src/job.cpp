@@ -21,6 +21,8 @@ Job::Job(std::shared_ptr<HpcExecutor> executor, std::shared_ptr<JobRecord> recor
 Job::~Job() = default;
 Job::Job(const Job&) = default;
 Job& Job::operator=(const Job&) = default;
+Job::Job(Job&&) noexcept = default;
+Job& Job::operator=(Job&&) noexcept = default;
 
 const std::string& Job::id() const noexcept { return record_->ref.job_id; }
 const JobRef& Job::ref() const noexcept { return record_->ref; }

@@ -64,7 +64,9 @@ std::string with_exit_marker(std::string_view script, std::string_view directory
         "  __hpcexec_marker=" + marker_prefix + "\"${SLURM_JOB_ID:-unknown}.exit\"\n"
         "  printf '%s\\n' \"$__hpcexec_status\" > \"$__hpcexec_marker.tmp\" && mv -f \"$__hpcexec_marker.tmp\" \"$__hpcexec_marker\"\n"
         "}\n"
-        "trap __hpcexec_record_exit EXIT\n";
+        "trap __hpcexec_record_exit EXIT\n"
+        "# Slurm ends a cancelled or timed-out job with SIGTERM: exit with 128+15 so the marker says so.\n"
+        "trap 'exit 143' TERM\n";
     std::string out(script.substr(0, insert_at));
     if (!out.empty() && out.back() != '\n') out += '\n';
     out += recorder;

@@ -51,6 +51,10 @@ public:
     ~Job();
     Job(const Job&);
     Job& operator=(const Job&);
+    // Moves leave nothing behind: a Job handed out of a coroutine (sync_wait, co_spawn) must not leave a copy in
+    // the coroutine's frame, which the event loop thread would destroy last (and with it, possibly, the kernel).
+    Job(Job&&) noexcept;
+    Job& operator=(Job&&) noexcept;
 
     const std::string& id() const noexcept;
     /// The latest known status (PENDING until the first poll has seen the job).
