@@ -1,6 +1,7 @@
 #include "local_connector.hpp"
 
 #include "local_files.hpp"
+#include "local_process.hpp"
 #include "process_runner.hpp"
 
 #include <hpcexec/shell.hpp>
@@ -91,5 +92,12 @@ boost::asio::awaitable<void> LocalConnector::remove(std::string path, bool recur
 boost::asio::awaitable<std::optional<FileInfo>> LocalConnector::stat(std::string path) { co_return file_info(path); }
 
 boost::asio::awaitable<std::string> LocalConnector::home_directory() { co_return local::home_directory(); }
+
+boost::asio::awaitable<std::unique_ptr<RemoteProcess>> LocalConnector::start(CommandSpec spec) {
+    const std::string description = describe_for_log(spec);
+    auto slot = co_await slots_.acquire();
+    logger_->debug("start: {}", description);
+    co_return co_await LocalProcess::start(std::move(spec), options_.shell, std::move(slot));
+}
 
 }  // namespace hpcexec::local

@@ -18,12 +18,13 @@ namespace hpcexec::local {
 struct LocalConnectorOptions {
     /// The shell that runs a command given as a string: `<shell> -c <line>`.
     std::string shell = "/bin/sh";
-    /// How many commands may run at once; more wait for a free slot (their timeout starts when they start).
+    /// How many commands may run at once, counting the processes of start() until they are destroyed; more wait for a
+    /// free slot (their timeout starts when they start).
     std::size_t max_concurrent_commands = 128;
 };
 
-/// Commands are child processes of this process (see run_process()); file operations are direct system calls
-/// (see local_files.hpp). Relative paths are relative to this process's current directory.
+/// Commands are child processes of this process (see run_process() and LocalProcess); file operations are direct
+/// system calls (see local_files.hpp). Relative paths are relative to this process's current directory.
 ///
 /// LIFETIME: the caller keeps the connector alive until the operations it awaits have finished (the kernel's
 /// shared_ptr does). THREAD: as for every Connector, awaited on the kernel's event loop.
@@ -46,6 +47,8 @@ public:
     boost::asio::awaitable<void> remove(std::string path, bool recursive) override;
     boost::asio::awaitable<std::optional<FileInfo>> stat(std::string path) override;
     boost::asio::awaitable<std::string> home_directory() override;
+
+    boost::asio::awaitable<std::unique_ptr<RemoteProcess>> start(CommandSpec spec) override;
 
 private:
     std::shared_ptr<spdlog::logger> logger_;

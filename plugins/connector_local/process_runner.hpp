@@ -10,15 +10,11 @@
 namespace hpcexec::local {
 
 /// Runs `spec` to completion on the executor of the calling coroutine, which must be a single-threaded event loop
-/// (the kernel's).
-///
-/// A shell command line runs as `<shell> -c <line>`; an argv vector runs without a shell, argv[0] being searched in
-/// PATH (the command's PATH: spec.env's if set) when it contains no slash. The child starts in a session of its own
-/// (so a timeout kills its whole process tree, and it never stops to prompt on a terminal) with spec.cwd as its
-/// working directory and spec.env added to this process's environment.
+/// (the kernel's). The child starts as launch_child() says (own session, spec.cwd, spec.env, PATH search).
 ///
 /// Standard input is written and then closed, while standard output and standard error are read, all concurrently
-/// on the event loop: no amount of output in any order can deadlock, and no thread is started.
+/// on the event loop: no amount of output in any order can deadlock, and no thread is started. spec.timeout kills the
+/// child's whole process group when it expires.
 ///
 /// A command that cannot start is reported like a shell reports it, as a result rather than an exception: exit status
 /// 127 when the program or the working directory does not exist, 126 when it cannot be used (permissions, not a

@@ -45,75 +45,86 @@ asio::awaitable<void> exchange(ExecChannel& channel, const std::string& stdin_da
 
 }  // namespace
 
+std::string command_text(const CommandSpec& spec) {
+    if (const auto* line = std::get_if<std::string>(&spec.command)) return *line;
+    const auto& argv = std::get<std::vector<std::string>>(spec.command);
+    if (argv.empty()) throw Error("cannot run a command with an empty argv");
+    return shell_join(argv);
+}
+
+asio::awaitable<StartedCommand> start_command(const std::shared_ptr<Endpoint>& endpoint,
+                                              const std::string& command_line) {
+    for (int attempt = 1;; ++attempt) {
+        auto lease = co_await endpoint->channel();
+        try {
+            auto channel = co_await ExecChannel::start(lease.session, command_line);
+            co_return StartedCommand{std::move(lease), std::move(channel)};
+        } catch (const TransportBroken&) {
+            if (attempt >= 2) throw;
+            // not started: try once more on a new connection
+        }
+    }
+}
+
+asio::awaitable<CommandResult> complete_command(ExecChannel& channel, const std::string& stdin_data) {
+    CommandResult result;
+    co_await exchange(channel, stdin_data, result);
+    result.exit_status = co_await channel.wait_exit();
+    co_return result;
+}
+
+ConnectionLost lost_while_running(const Endpoint& endpoint, const std::string& command, const std::string& why) {
+    return ConnectionLost("the SSH connection to " + endpoint.description() + " broke while `" + command +
+                          "` was running; whether it finished is unknown (" + why + ")");
+}
+
 asio::awaitable<CommandResult> run_helper(const std::shared_ptr<Endpoint>& endpoint, const std::string& command_line,
                                           std::string stdin_data) {
     auto lease = co_await endpoint->channel();
     auto channel = co_await ExecChannel::start(lease.session, command_line);
-    CommandResult result;
-    co_await exchange(*channel, stdin_data, result);
-    result.exit_status = co_await channel->wait_exit();
-    co_return result;
+    co_return co_await complete_command(*channel, stdin_data);
 }
 
 asio::awaitable<CommandResult> run_command(std::shared_ptr<Endpoint> endpoint, CommandSpec spec) {
-    std::string shown;
-    if (const auto* line = std::get_if<std::string>(&spec.command)) {
-        shown = *line;
-    } else {
-        const auto& argv = std::get<std::vector<std::string>>(spec.command);
-        if (argv.empty()) throw Error("cannot run a command with an empty argv");
-        shown = shell_join(argv);
-    }
+    const std::string shown = command_text(spec);
     std::string command_line = shell_command_line(shown, spec.cwd, spec.env);
     if (spec.timeout) {
         command_line = "exec timeout -k 2 " + timeout_argument(*spec.timeout) + " /bin/sh -c " +
                        shell_quote(command_line);
     }
+    StartedCommand command = co_await start_command(endpoint, command_line);
+    ExecChannel& channel = *command.channel;
 
-    for (int attempt = 1;; ++attempt) {
-        auto lease = co_await endpoint->channel();
-        std::unique_ptr<ExecChannel> channel;
-        try {
-            channel = co_await ExecChannel::start(lease.session, command_line);
-        } catch (const TransportBroken&) {
-            if (attempt >= 2) throw;
-            continue;  // not started: try once more on a new connection
-        }
-
-        // From here on the command may be running: a broken link is ConnectionLost, never a result.
-        CommandResult result;
-        const auto started = std::chrono::steady_clock::now();
-        std::string lost;
-        try {
-            if (spec.timeout) {
-                asio::steady_timer backstop(co_await asio::this_coro::executor);
-                backstop.expires_after(*spec.timeout + timeout_grace);
-                auto finished = co_await (exchange(*channel, spec.stdin_data, result) ||
-                                          backstop.async_wait(asio::use_awaitable));
-                if (finished.index() == 1) {
-                    // The target did not end the command: give up on the channel (its destructor closes it).
-                    result.timed_out = true;
-                    result.exit_status = 128 + SIGKILL;
-                    co_return result;
-                }
-            } else {
-                co_await exchange(*channel, spec.stdin_data, result);
+    // From here on the command may be running: a broken link is ConnectionLost, never a result.
+    CommandResult result;
+    const auto started = std::chrono::steady_clock::now();
+    std::string lost;
+    try {
+        if (spec.timeout) {
+            asio::steady_timer backstop(co_await asio::this_coro::executor);
+            backstop.expires_after(*spec.timeout + timeout_grace);
+            auto finished = co_await (exchange(channel, spec.stdin_data, result) ||
+                                      backstop.async_wait(asio::use_awaitable));
+            if (finished.index() == 1) {
+                // The target did not end the command: give up on the channel (its destructor closes it).
+                result.timed_out = true;
+                result.exit_status = 128 + SIGKILL;
+                co_return result;
             }
-            result.exit_status = co_await channel->wait_exit();
-        } catch (const TransportBroken& e) {
-            lost = e.what();
+            result.exit_status = co_await channel.wait_exit();
+        } else {
+            result = co_await complete_command(channel, spec.stdin_data);
         }
-        if (!lost.empty()) {
-            throw ConnectionLost("the SSH connection to " + endpoint->description() + " broke while `" + shown +
-                                 "` was running; whether it finished is unknown (" + lost + ")");
-        }
-        if (spec.timeout && result.exit_status == timeout_exit_status &&
-            std::chrono::steady_clock::now() - started >= *spec.timeout) {
-            result.timed_out = true;
-            result.exit_status = 128 + SIGTERM;
-        }
-        co_return result;
+    } catch (const TransportBroken& e) {
+        lost = e.what();
     }
+    if (!lost.empty()) throw lost_while_running(*endpoint, shown, lost);
+    if (spec.timeout && result.exit_status == timeout_exit_status &&
+        std::chrono::steady_clock::now() - started >= *spec.timeout) {
+        result.timed_out = true;
+        result.exit_status = 128 + SIGTERM;
+    }
+    co_return result;
 }
 
 }  // namespace hpcexec::ssh

@@ -2,8 +2,10 @@
 #pragma once
 
 #include "endpoint.hpp"
+#include "exec_channel.hpp"
 
 #include <hpcexec/connector.hpp>
+#include <hpcexec/errors.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -26,6 +28,28 @@ namespace hpcexec::ssh {
 /// once more on a new connection; a connection that breaks while the command runs throws ConnectionLost (the
 /// command's fate is unknown; never reported as a result).
 boost::asio::awaitable<CommandResult> run_command(std::shared_ptr<Endpoint> endpoint, CommandSpec spec);
+
+/// The text of `spec`'s command as the remote shell gets it: the command line itself, or the argv quoted word by word
+/// and joined (so that no argument is ever interpreted). Throws Error for an empty argv.
+std::string command_text(const CommandSpec& spec);
+
+/// A command started on a channel of its own, and the channel slot it holds.
+struct StartedCommand {
+    Endpoint::ChannelLease lease;
+    std::unique_ptr<ExecChannel> channel;
+};
+
+/// Takes a channel slot and starts `command_line` on a new channel. A channel that cannot be opened because the
+/// connection broke (so the command did not start) is tried once more on a new connection.
+boost::asio::awaitable<StartedCommand> start_command(const std::shared_ptr<Endpoint>& endpoint,
+                                                     const std::string& command_line);
+
+/// Writes `stdin_data` and closes standard input while both outputs are read to their ends, all at once (so no
+/// amount of output in any order can block), then waits for the exit status.
+boost::asio::awaitable<CommandResult> complete_command(ExecChannel& channel, const std::string& stdin_data);
+
+/// The error for a command (`command`: its text) whose connection broke while it ran, `why` being the cause.
+ConnectionLost lost_while_running(const Endpoint& endpoint, const std::string& command, const std::string& why);
 
 /// Runs a command line made by the connector itself (quoting done by the caller), giving it `stdin_data`.
 /// A broken connection throws TransportBroken, whenever it happens: callers retry whole idempotent operations.

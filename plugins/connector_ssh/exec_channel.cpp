@@ -75,21 +75,22 @@ ExecChannel::~ExecChannel() {
     }, asio::detached);
 }
 
-asio::awaitable<void> ExecChannel::write_all(std::string_view data) {
+asio::awaitable<bool> ExecChannel::write_all(std::string_view data) {
     while (!data.empty()) {
         long rc = co_await session_->call(
             [&] { return static_cast<long>(libssh2_channel_write(channel_, data.data(), data.size())); });
-        if (rc < 0) {
-            // The command closed its standard input early (or the channel closed): what is left cannot be written.
-            // As a local pipe would, this is not an error of the transfer itself; the exit status tells.
-            co_return;
-        }
+        if (rc < 0) co_return false;  // the rest cannot be written: see the header
         data.remove_prefix(static_cast<std::size_t>(rc));
     }
+    co_return true;
 }
 
 asio::awaitable<void> ExecChannel::send_eof() {
     co_await session_->call([&] { return static_cast<long>(libssh2_channel_send_eof(channel_)); });
+}
+
+asio::awaitable<void> ExecChannel::close() {
+    co_await session_->call([&] { return static_cast<long>(libssh2_channel_close(channel_)); });
 }
 
 asio::awaitable<std::size_t> ExecChannel::read(int stream, char* buffer, std::size_t size) {
@@ -102,27 +103,21 @@ asio::awaitable<std::size_t> ExecChannel::read(int stream, char* buffer, std::si
     co_return static_cast<std::size_t>(rc);
 }
 
-asio::awaitable<void> ExecChannel::read_to_end(int stream,
-                                               const std::function<asio::awaitable<void>(std::string_view)>& sink) {
+asio::awaitable<void> ExecChannel::read_to_end(int stream, const std::function<void(std::string_view)>& sink) {
     std::vector<char> buffer(read_chunk);
     for (;;) {
         std::size_t n = co_await read(stream, buffer.data(), buffer.size());
         if (n == 0) co_return;
-        co_await sink(std::string_view(buffer.data(), n));
+        sink(std::string_view(buffer.data(), n));
     }
 }
 
 asio::awaitable<void> ExecChannel::read_all(int stream, std::string& out) {
-    std::vector<char> buffer(read_chunk);
-    for (;;) {
-        std::size_t n = co_await read(stream, buffer.data(), buffer.size());
-        if (n == 0) co_return;
-        out.append(buffer.data(), n);
-    }
+    const std::function<void(std::string_view)> append = [&out](std::string_view chunk) { out.append(chunk); };
+    co_await read_to_end(stream, append);
 }
 
 asio::awaitable<int> ExecChannel::wait_exit() {
-    co_await session_->call([&] { return static_cast<long>(libssh2_channel_close(channel_)); });
     co_await session_->call([&] { return static_cast<long>(libssh2_channel_wait_closed(channel_)); });
     char* signal_name = nullptr;
     std::size_t signal_length = 0;

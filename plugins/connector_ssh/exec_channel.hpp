@@ -32,19 +32,27 @@ public:
     ExecChannel(const ExecChannel&) = delete;
     ExecChannel& operator=(const ExecChannel&) = delete;
 
-    /// Writes all of `data` to the command's standard input.
-    boost::asio::awaitable<void> write_all(std::string_view data);
+    /// Writes all of `data` to the command's standard input. Returns false when the channel refused the rest
+    /// (standard input closed, or the channel closed): like a local pipe whose reader went away, not an error of the
+    /// transfer itself (the exit status tells).
+    boost::asio::awaitable<bool> write_all(std::string_view data);
     /// Closes the command's standard input.
     boost::asio::awaitable<void> send_eof();
+    /// Closes the channel from this side: the server closes its side too (the command's pipes with it, whether or
+    /// not it still runs) and reads then return the end of stream.
+    boost::asio::awaitable<void> close();
     /// Reads what is available of standard output (`stream` 0) or standard error (SSH_EXTENDED_DATA_STDERR),
     /// waiting for at least one byte; returns 0 at the end of the stream.
     boost::asio::awaitable<std::size_t> read(int stream, char* buffer, std::size_t size);
-    /// Reads a stream to its end, handing every chunk to `sink`.
-    boost::asio::awaitable<void> read_to_end(int stream, const std::function<boost::asio::awaitable<void>(std::string_view)>& sink);
+    /// Reads a stream to its end, handing every chunk to `sink` as it comes.
+    boost::asio::awaitable<void> read_to_end(int stream, const std::function<void(std::string_view)>& sink);
     /// Reads a stream to its end into `out`.
     boost::asio::awaitable<void> read_all(int stream, std::string& out);
     /// Waits until the server closed the channel and returns the command's exit status (128+N when it was killed
-    /// by signal N). Call after both output streams reached their end.
+    /// by signal N). Call after the server's end of stream (both output streams reached their end, or either one
+    /// while the other is left unread). The server closes the channel itself once the command has exited: closing
+    /// it from here first would let a command that is still running (outputs closed, or exit status not reported
+    /// yet) look like one that exited with 0.
     boost::asio::awaitable<int> wait_exit();
 
     SshSession& session() noexcept { return *session_; }

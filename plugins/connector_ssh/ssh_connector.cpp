@@ -4,6 +4,7 @@
 #include "connection_settings.hpp"
 #include "session_pool.hpp"
 #include "sftp_transfer.hpp"
+#include "ssh_process.hpp"
 #include "tar_transfer.hpp"
 
 #include <hpcexec/errors.hpp>
@@ -108,6 +109,10 @@ std::string SshConnector::target() const { return target_; }
 
 asio::awaitable<CommandResult> SshConnector::run(CommandSpec spec) {
     co_return co_await run_command(endpoint_, std::move(spec));
+}
+
+asio::awaitable<std::unique_ptr<RemoteProcess>> SshConnector::start(CommandSpec spec) {
+    co_return co_await SshProcess::start(endpoint_, std::move(spec));
 }
 
 asio::awaitable<std::string> SshConnector::read_file(std::string path) {

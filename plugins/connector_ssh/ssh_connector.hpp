@@ -14,7 +14,8 @@ namespace hpcexec::ssh {
 /// Runs commands and moves files on a remote host over SSH.
 ///
 /// Thin: it resolves its configuration into hops, takes the shared Endpoint for them from the SessionPool, and
-/// maps each Connector operation onto the pieces that do the work (command_runner, sftp_transfer, tar_transfer).
+/// maps each Connector operation onto the pieces that do the work (command_runner, ssh_process, sftp_transfer,
+/// tar_transfer).
 /// Creating it never connects; the first operation does.
 /// FILES: single files over SFTP (write_file and single-file uploads go to a temporary name in the same directory
 /// and are renamed over the target, so the file appears complete or not at all); directory trees as one tar stream;
@@ -39,6 +40,7 @@ public:
     boost::asio::awaitable<void> remove(std::string path, bool recursive) override;
     boost::asio::awaitable<std::optional<FileInfo>> stat(std::string path) override;
     boost::asio::awaitable<std::string> home_directory() override;
+    boost::asio::awaitable<std::unique_ptr<RemoteProcess>> start(CommandSpec spec) override;
 
 private:
     std::shared_ptr<Endpoint> endpoint_;

@@ -2,6 +2,8 @@
 // and small helpers.
 #pragma once
 
+#include "process_watch.hpp"
+
 #include <hpcexec/connector.hpp>
 #include <hpcexec/errors.hpp>
 #include <hpcexec/kernel.hpp>
@@ -49,24 +51,8 @@ inline void write_whole_file(const fs::path& path, const std::string& data) {
     out << data;
 }
 
-/// True while process `pid` runs. A zombie (killed, not yet reaped by its new parent) counts as dead.
-inline bool process_is_running(pid_t pid) {
-    const std::string stat = read_whole_file("/proc/" + std::to_string(pid) + "/stat");
-    const auto name_end = stat.rfind(')');  // "<pid> (<name>) <state> ...": the name may hold anything
-    if (name_end == std::string::npos || name_end + 2 >= stat.size()) return false;
-    const char state = stat[name_end + 2];
-    return state != 'Z' && state != 'X';
-}
-
-/// Waits up to `limit` for `pid` to die; true when it did.
-inline bool process_dies_within(pid_t pid, std::chrono::milliseconds limit) {
-    const auto give_up = std::chrono::steady_clock::now() + limit;
-    while (process_is_running(pid)) {
-        if (std::chrono::steady_clock::now() > give_up) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return true;
-}
+using process_watch::process_dies_within;
+using process_watch::process_is_running;
 
 /// A command line for the shell, and a command run without one; the other fields are set by the caller.
 inline hpcexec::CommandSpec shell_command(std::string line) {
