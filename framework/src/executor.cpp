@@ -90,7 +90,7 @@ template <class T> T HpcExecutor::sync(boost::asio::awaitable<T> operation) {
     return kernel_->loop().sync_wait(std::move(operation));
 }
 
-boost::asio::awaitable<void> HpcExecutor::init_async() {
+boost::asio::awaitable<void> HpcExecutor::init_on_loop() {
     {
         std::lock_guard lock(init_mutex_);
         if (initialized_) co_return;
@@ -107,6 +107,8 @@ boost::asio::awaitable<void> HpcExecutor::init_async() {
     initialized_ = true;
     get_logger("kernel")->debug("executor {} initialized: work_dir {}", cluster_name_, work_dir_);
 }
+
+boost::asio::awaitable<void> HpcExecutor::init_async() { return kernel_->loop().run_on_loop(init_on_loop()); }
 
 void HpcExecutor::init() { sync(init_async()); }
 
@@ -128,21 +130,29 @@ std::string HpcExecutor::resolve_path(const std::string& path) {
 }
 
 boost::asio::awaitable<std::string> HpcExecutor::tmp_dir_async() {
-    co_await init_async();
+    return kernel_->loop().run_on_loop(tmp_dir_on_loop());
+}
+
+boost::asio::awaitable<std::string> HpcExecutor::tmp_dir_on_loop() {
+    co_await init_on_loop();
     std::lock_guard lock(init_mutex_);
     co_return tmp_dir_;
 }
 
 boost::asio::awaitable<std::string> HpcExecutor::resolve_path_async(std::string path) {
+    return kernel_->loop().run_on_loop(resolve_path_on_loop(std::move(path)));
+}
+
+boost::asio::awaitable<std::string> HpcExecutor::resolve_path_on_loop(std::string path) {
     if (is_absolute(path)) co_return path;
-    co_await init_async();
+    co_await init_on_loop();
     std::lock_guard lock(init_mutex_);
     co_return join_path(work_dir_, path);
 }
 
-boost::asio::awaitable<CommandResult> HpcExecutor::run_spec_async(CommandSpec spec, std::string shown_command,
-                                                                  bool check) {
-    co_await init_async();
+boost::asio::awaitable<CommandResult> HpcExecutor::run_on_loop(CommandSpec spec, std::string shown_command,
+                                                               bool check) {
+    co_await init_on_loop();
     {
         std::lock_guard lock(init_mutex_);
         spec.cwd = join_path(work_dir_, spec.cwd);
@@ -157,7 +167,7 @@ boost::asio::awaitable<CommandResult> HpcExecutor::run_spec_async(CommandSpec sp
 
 boost::asio::awaitable<CommandResult> HpcExecutor::run_async(std::string command, RunOptions options) {
     CommandSpec spec{command, options.cwd, std::move(options.env), std::move(options.stdin_data), options.timeout};
-    co_return co_await run_spec_async(std::move(spec), command, options.check);
+    return kernel_->loop().run_on_loop(run_on_loop(std::move(spec), command, options.check));
 }
 
 boost::asio::awaitable<CommandResult> HpcExecutor::run_argv_async(std::vector<std::string> argv, RunOptions options) {
@@ -165,7 +175,7 @@ boost::asio::awaitable<CommandResult> HpcExecutor::run_argv_async(std::vector<st
     std::string shown = shell_join(argv);
     CommandSpec spec{std::move(argv), options.cwd, std::move(options.env), std::move(options.stdin_data),
                      options.timeout};
-    co_return co_await run_spec_async(std::move(spec), shown, options.check);
+    return kernel_->loop().run_on_loop(run_on_loop(std::move(spec), shown, options.check));
 }
 
 CommandResult HpcExecutor::run(const std::string& command, const RunOptions& options) {
@@ -197,8 +207,12 @@ void HpcExecutor::download(const std::string& remote_path, const std::filesystem
 }
 
 boost::asio::awaitable<Job> HpcExecutor::submit_async(std::string script, SubmitOptions options) {
+    return kernel_->loop().run_on_loop(submit_on_loop(std::move(script), std::move(options)));
+}
+
+boost::asio::awaitable<Job> HpcExecutor::submit_on_loop(std::string script, SubmitOptions options) {
     if (!queue_system_) throw ConfigError("queue_system", "this executor has no queue system configured; cannot submit");
-    co_await init_async();
+    co_await init_on_loop();
     SubmitRequest request;
     request.script = std::move(script);
     {
@@ -211,10 +225,14 @@ boost::asio::awaitable<Job> HpcExecutor::submit_async(std::string script, Submit
         auto store = checkpoint_store();
         co_return co_await submit_exactly_once(*this, *store, options.checkpoint_key, std::move(request));
     }
-    co_return co_await submit_request_async(std::move(request));
+    co_return co_await submit_request_on_loop(std::move(request));
 }
 
 boost::asio::awaitable<Job> HpcExecutor::submit_request_async(SubmitRequest request) {
+    return kernel_->loop().run_on_loop(submit_request_on_loop(std::move(request)));
+}
+
+boost::asio::awaitable<Job> HpcExecutor::submit_request_on_loop(SubmitRequest request) {
     if (!queue_system_) throw ConfigError("queue_system", "this executor has no queue system configured; cannot submit");
     auto record = std::make_shared<JobRecord>();
     record->ref = co_await queue_system_->submit(request);
@@ -270,7 +288,7 @@ PythonCall HpcExecutor::run_python_fn(PythonFunction function, PythonCallOptions
 boost::asio::awaitable<PythonJob> HpcExecutor::submit_python_fn_async(PythonFunction function, List args,
                                                                       Kwargs kwargs, SubmitOptions options) {
     co_return co_await python().submit_async(std::move(function), std::move(args), std::move(kwargs),
-                                             std::move(options));
+                                             std::move(options), "");
 }
 
 PythonJob HpcExecutor::submit_python_fn(const PythonFunction& function, const List& args, const Kwargs& kwargs,

@@ -36,10 +36,7 @@ JobStatus Job::status() const {
 boost::asio::awaitable<JobStatus> Job::result_async() const {
     // The wait itself runs on the kernel's loop (where the poller wakes it); this coroutine resumes on its own
     // executor, whatever that is.
-    auto record = record_;
-    co_return co_await boost::asio::co_spawn(executor_->kernel()->loop().executor(),
-                                             StatusPoller::wait_until_ended(std::move(record)),
-                                             boost::asio::use_awaitable);
+    return executor_->kernel()->loop().run_on_loop(StatusPoller::wait_until_ended(record_));
 }
 
 std::future<JobStatus> Job::result_future() const {
@@ -59,8 +56,13 @@ JobStatus Job::result(std::optional<std::chrono::milliseconds> timeout) const {
 }
 
 boost::asio::awaitable<void> Job::cancel_async() const {
+    // On the kernel's loop, where the queue system (and its connector) is used.
     std::vector<std::string> ids{id()};
-    co_await executor_->queue_system()->cancel(std::move(ids));
+    auto cancel_on_loop = [](std::shared_ptr<QueueSystem> queue,
+                             std::vector<std::string> job_ids) -> boost::asio::awaitable<void> {
+        co_await queue->cancel(std::move(job_ids));
+    };
+    return executor_->kernel()->loop().run_on_loop(cancel_on_loop(executor_->queue_system(), std::move(ids)));
 }
 
 void Job::cancel() const { executor_->kernel()->loop().sync_wait(cancel_async()); }
@@ -72,7 +74,7 @@ boost::asio::awaitable<Job> Job::resubmit_async() const {
     // A new job, not the same submission again: no exactly-once token (it would make both jobs match it).
     SubmitRequest again = record_->request;
     again.token.clear();
-    co_return co_await executor_->submit_request_async(std::move(again));
+    co_return co_await executor_->submit_request_async(std::move(again));  // (runs on the kernel's loop)
 }
 
 Job Job::resubmit() const { return executor_->kernel()->loop().sync_wait(resubmit_async()); }

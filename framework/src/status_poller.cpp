@@ -107,9 +107,10 @@ boost::asio::awaitable<void> StatusPoller::run() {
         try {
             ++queries_;
             statuses = co_await queue_->query(std::move(refs));
-        } catch (const Error& e) {
+        } catch (const std::exception& e) {
             // Scheduler or connection trouble says nothing about the jobs: keep their states, back off, and
-            // say so once per outage rather than every interval.
+            // say so once per outage rather than every interval. (Any exception: one escaping this loop would end
+            // the poller silently and leave every waiter waiting forever.)
             if (!in_outage) {
                 in_outage = true;
                 outage_started = std::chrono::steady_clock::now();

@@ -1,12 +1,19 @@
 // HpcExecutor basics through the real local connector plugin.
 #include <hpcexec/errors.hpp>
 #include <hpcexec/executor.hpp>
+#include <hpcexec/job.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -33,6 +40,37 @@ TEST_F(ExecutorTest, SeedBasicExampleRunsHelloWorld) {
     auto result = executor->run("echo \"hello world\"");
     EXPECT_EQ(result.exit_status, 0);
     EXPECT_EQ(result.stdout_data, "hello world\n");
+}
+
+// Connectors and queue systems are used from the kernel's loop thread only, whatever executor the caller's
+// coroutine runs on: a submission awaited from the program's own io_context (as the samples do) runs on the loop
+// and the caller resumes on its own thread.
+TEST_F(ExecutorTest, AsyncCallsFromTheCallersOwnIoContextRunOnTheKernelLoop) {
+    auto executor = hpcexec::HpcExecutor::from_config_text(
+        "work_dir: w\nqueue_system: {testqueue: {polling_interval: 0.05}}\nplugin_dirs: ['" +
+        std::string(TEST_PLUGIN_ROOT) + "/good_plugin']\n");
+    auto& loop = executor->kernel()->loop();
+    auto loop_thread = loop.sync_wait([]() -> boost::asio::awaitable<std::thread::id> {
+        co_return std::this_thread::get_id();
+    }());
+    boost::asio::io_context own_context;
+    std::string submitted_on;
+    std::thread::id resumed_on;
+    hpcexec::JobState final_state = hpcexec::JobState::unknown;
+    boost::asio::co_spawn(own_context, [&]() -> boost::asio::awaitable<void> {
+        // (No temporaries in the co_await expression: GCC 12 destroys them twice.)
+        std::string script = "#!/bin/sh\n";
+        hpcexec::SubmitOptions options;
+        hpcexec::Job job = co_await executor->submit_async(script, options);
+        submitted_on = job.id();
+        hpcexec::JobStatus status = co_await job.result_async();
+        final_state = status.state;
+        resumed_on = std::this_thread::get_id();
+    }, boost::asio::detached);
+    own_context.run();
+    EXPECT_EQ(submitted_on, std::to_string(std::hash<std::thread::id>{}(loop_thread)));
+    EXPECT_EQ(final_state, hpcexec::JobState::completed);
+    EXPECT_EQ(resumed_on, std::this_thread::get_id());
 }
 
 TEST_F(ExecutorTest, InitResolvesRelativeWorkDirAgainstHomeAndCreatesTmp) {

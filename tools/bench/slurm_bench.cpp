@@ -5,6 +5,7 @@
 //
 // Needs the local test cluster (tools/testcluster/start.sh) and HPCEXEC_PLUGIN_PATH pointing at the plugins
 // (tools/bench/run.sh sets both up).
+#include "bench_support.hpp"
 #include "slurm_output.hpp"
 
 #include <hpcexec/executor.hpp>
@@ -28,14 +29,11 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
+using hpcexec::bench::median;
+
 namespace {
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-double median(std::vector<double> values) {
-    std::sort(values.begin(), values.end());
-    return values.empty() ? 0 : values[values.size() / 2];
-}
 
 long resident_kib() {
     std::ifstream statm("/proc/self/statm");
@@ -168,6 +166,43 @@ void bench_submit(const std::string& work_dir, int count) {
     executor->run("scancel $(cat baseline-ids) " + all_ids);
 }
 
+// The same through the SSH connector via the gateway (as the cluster's user), against one `ssh` process per job
+// through the same gateway (OpenSSH's ProxyJump, from the cluster's ssh_config).
+void bench_submit_ssh(int count) {
+    auto env = hpcexec::bench::cluster_env();
+    if (env.empty()) {
+        std::printf("submit %d jobs (ssh via gateway): skipped, the test cluster is not running\n", count);
+        return;
+    }
+    const std::string work_dir = env["HPCEXEC_TC_WORK_DIR"] + "/slurm-bench-ssh-" + std::to_string(getpid());
+    boost::json::object document{{"ssh", hpcexec::bench::cluster_ssh_section(env, true)},
+                                 {"work_dir", work_dir},
+                                 {"queue_system", {{"slurm", {{"polling_interval", 1}}}}}};
+    auto executor = hpcexec::HpcExecutor::from_config(boost::json::value(document));
+    executor->init();
+    hpcexec::SubmitOptions held;
+    held.extra_args = {"--hold"};
+    std::vector<std::string> ids;
+    auto start = Clock::now();
+    for (int i = 0; i < count; ++i) ids.push_back(executor->submit("#!/bin/bash\ntrue " + std::to_string(i) + "\n", held).id());
+    double ours = seconds_since(start);
+    const std::string baseline_ids = work_dir + "/baseline-ids";
+    start = Clock::now();
+    for (int i = 0; i < count; ++i) {
+        std::string line = "ssh -F '" + env["HPCEXEC_TC_SSH_CONFIG"] + "' testlogin \"cd '" + work_dir +
+                           "' && sbatch --parsable --hold --wrap true\" >> '" + baseline_ids + "'";
+        if (std::system(line.c_str()) != 0) std::abort();
+    }
+    double baseline = seconds_since(start);
+    std::printf("submit %d jobs (ssh via gateway):  %8.2f s (goal < 2 s), 1 remote command each; "
+                "`ssh -J gateway login sbatch --wrap` per job: %.2f s, ratio %.2fx\n", count, ours, baseline,
+                baseline / ours);
+    std::string all_ids;
+    for (auto& id : ids) all_ids += id + " ";
+    executor->run("scancel $(cat baseline-ids) " + all_ids);
+    executor->run_argv({"rm", "-rf", work_dir});
+}
+
 void bench_delay(const std::string& work_dir, int count) {
     auto executor = hpcexec::HpcExecutor::from_config_text("queue_system: {slurm: {polling_interval: 1}}\nwork_dir: '" +
                                                            work_dir + "/delay'\n");
@@ -213,6 +248,7 @@ int main(int argc, char** argv) {
         bench_memory(work_dir);  // first: later benchmarks leave freed memory that would hide its growth
         bench_parse();
         bench_submit(work_dir, submit);
+        bench_submit_ssh(submit);
         bench_delay(work_dir, delay_jobs);
         bench_polling(work_dir, tracked);
     } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 //   - wall time of 100 concurrent run("true");
 //   - 2,000 x 1 KB files up and down vs `sftp -r`, `scp -r` and `tar c | ssh tar x`;
 //   - a 200 MB file up and down vs `scp`.
+#include "bench_support.hpp"
 #include <hpcexec/executor.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -34,27 +35,13 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
+using hpcexec::bench::cluster_env;
+using hpcexec::bench::cluster_ssh_section;
+using hpcexec::bench::median;
+
 namespace {
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-double median(std::vector<double> values) {
-    std::sort(values.begin(), values.end());
-    return values.empty() ? 0 : values[values.size() / 2];
-}
-
-std::map<std::string, std::string> cluster_env() {
-    const char* dir = std::getenv("HPCEXEC_TESTCLUSTER_DIR");
-    std::ifstream in(std::string(dir ? dir : "/tmp/hpcexec-testcluster") + "/env.sh");
-    std::map<std::string, std::string> vars;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("export ", 0) != 0) continue;
-        auto eq = line.find('=');
-        if (eq != std::string::npos) vars[line.substr(7, eq - 7)] = line.substr(eq + 1);
-    }
-    return vars;
-}
 
 // Runs a shell command line, aborting the benchmark if it fails.
 void sh(const std::string& command) {
@@ -102,12 +89,8 @@ int main(int argc, char** argv) {
     const std::string control = (local_root / "cm-%C").string();
 
     auto make_executor = [&](bool via_gateway) {
-        json::object ssh{{"host", user_host + env["HPCEXEC_TC_LOGIN_PORT"]},
-                         {"identity_file", env["HPCEXEC_TC_KEY"]},
-                         {"known_hosts", env["HPCEXEC_TC_KNOWN_HOSTS"]},
-                         {"ssh_config_file", "none"}};
-        if (via_gateway) ssh["gateway"] = json::object{{"host", user_host + env["HPCEXEC_TC_GATEWAY_PORT"]}};
-        return hpcexec::HpcExecutor::from_config(json::value(json::object{{"ssh", ssh}, {"work_dir", remote_root}}));
+        return hpcexec::HpcExecutor::from_config(json::value(
+            json::object{{"ssh", cluster_ssh_section(env, via_gateway)}, {"work_dir", remote_root}}));
     };
 
     std::printf("hpcexec ssh connector benchmark (loopback, %d sequential calls)\n", calls);

@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <memory>
@@ -40,6 +41,16 @@ public:
         check_not_in_loop_thread();
         auto future = boost::asio::co_spawn(context_, std::move(operation), boost::asio::use_future);
         return future.get();
+    }
+
+    /// Runs a coroutine on the loop and resumes the awaiting coroutine on its own executor when it has ended
+    /// (with its value or its exception). Every public *_async entry point goes through this: connectors and queue
+    /// systems are used on the loop thread only, whichever io_context the caller's coroutine runs on. On the loop
+    /// thread already, the operation simply runs inline.
+    template <class T>
+    boost::asio::awaitable<T> run_on_loop(boost::asio::awaitable<T> operation) {
+        if (in_loop_thread()) co_return co_await std::move(operation);
+        co_return co_await boost::asio::co_spawn(context_, std::move(operation), boost::asio::use_awaitable);
     }
 
 private:

@@ -145,8 +145,9 @@ public:
     /// Runs a Python function as a batch job; PythonJob::value() gives its result once it has ended.
     PythonJob submit_python_fn(const PythonFunction& function, const List& args = {}, const Kwargs& kwargs = {},
                                const SubmitOptions& options = {});
-    boost::asio::awaitable<PythonJob> submit_python_fn_async(PythonFunction function, List args = {},
-                                                             Kwargs kwargs = {}, SubmitOptions options = {});
+    /// (No default arguments on coroutines: GCC 12 destroys their temporaries twice in a co_awaited call.)
+    boost::asio::awaitable<PythonJob> submit_python_fn_async(PythonFunction function, List args, Kwargs kwargs,
+                                                             SubmitOptions options);
     /// Uploads a local package directory (or one module file) that functions by reference can then import, on
     /// the login node and in Python jobs. Returns its remote path.
     std::string upload_python_package(const std::filesystem::path& local_path);
@@ -164,7 +165,14 @@ public:
 
 private:
     HpcExecutor(std::shared_ptr<Kernel> kernel, ExecutorConfig config, std::string cluster_name);
-    boost::asio::awaitable<CommandResult> run_spec_async(CommandSpec spec, std::string shown_command, bool check);
+    // The bodies of the public *_async methods, which run them on the kernel's loop (EventLoop::run_on_loop): the
+    // connector and the queue system are only ever used from the loop thread.
+    boost::asio::awaitable<void> init_on_loop();
+    boost::asio::awaitable<CommandResult> run_on_loop(CommandSpec spec, std::string shown_command, bool check);
+    boost::asio::awaitable<Job> submit_on_loop(std::string script, SubmitOptions options);
+    boost::asio::awaitable<Job> submit_request_on_loop(SubmitRequest request);
+    boost::asio::awaitable<std::string> tmp_dir_on_loop();
+    boost::asio::awaitable<std::string> resolve_path_on_loop(std::string path);
     template <class T> T sync(boost::asio::awaitable<T> operation);
 
     std::shared_ptr<Kernel> kernel_;  // first: destroyed last

@@ -5,7 +5,8 @@
 //     auto f = executor->run_python_fn(hpcexec::PythonFunction::source("def f(x, k=1):\n  return x * k\n", "f"));
 //     f(2, hpcexec::Kwarg{"k", 10});                                   // 20; or f.call({2}, {{"k", 10}})
 //     hpcexec::PythonResult r = f.call_with_output({2});               // r.value, r.output (what it printed)
-//     hpcexec::Value w = co_await f.call_async({2});                   // in a coroutine
+//     hpcexec::List args{2};                                           // in a coroutine (arguments built
+//     hpcexec::Value w = co_await f.call_async(args);                  //   first: GCC 12 and braced lists)
 //
 //     executor->upload_python_package("./mypkg");                      // then PythonFunction::ref("mypkg.mod:fn")
 //     hpcexec::PythonJob job = executor->submit_python_fn(fn, {1, 2}); // a batch job
@@ -87,6 +88,11 @@ struct PythonCallOptions {
     /// The interpreter (a command line prefix such as "/opt/py39/bin/python" or "conda run -n env python");
     /// empty = the executor's python_cmd.
     std::string python_cmd;
+    /// Non-empty: the call is memoised in the executor's checkpoint store under this key (as
+    /// HpcExecutor::checkpoint): a recorded value is returned without calling Python (its PythonResult::output is
+    /// then empty); otherwise the value is recorded after a successful call. A raised exception is not recorded. A
+    /// record that cannot be read throws CheckpointError (never a silent miss).
+    std::string checkpoint_key;
 };
 
 /// A call's return value and what the function printed (its sys.stdout and sys.stderr, interleaved).
@@ -120,8 +126,8 @@ public:
         /// The function returned a value that could not be serialized back.
         result,
     };
-    PythonError(Stage stage, std::string function, std::string target, std::string exception_type,
-                std::string message, std::string traceback, std::string output);
+    PythonError(Stage stage, std::string function, std::string target, std::string exception_type, std::string message,
+                std::string traceback, std::string output);
     ~PythonError() override;
 
     Stage stage() const noexcept { return stage_; }
@@ -181,7 +187,8 @@ public:
     PythonCall(std::shared_ptr<HpcExecutor> executor, PythonFunction function, PythonCallOptions options = {});
 
     /// Calls with positional arguments and Kwarg keyword arguments, in any order: `f(1, 2, Kwarg{"k", 3})`.
-    template <class... Args> Value operator()(Args&&... args) const {
+    template <class... Args>
+    Value operator()(Args&&... args) const {
         List positional;
         Kwargs keywords;
         (add_argument(positional, keywords, std::forward<Args>(args)), ...);
@@ -189,14 +196,25 @@ public:
     }
     Value call(List args = {}, Kwargs kwargs = {}) const;
     PythonResult call_with_output(List args = {}, Kwargs kwargs = {}) const;
-    boost::asio::awaitable<Value> call_async(List args = {}, Kwargs kwargs = {}) const;
-    boost::asio::awaitable<PythonResult> call_with_output_async(List args = {}, Kwargs kwargs = {}) const;
+    // The coroutines have overloads instead of default arguments: GCC 12 destroys the temporaries of default
+    // arguments twice in a co_awaited call (its bug 99576).
+    boost::asio::awaitable<Value> call_async(List args, Kwargs kwargs) const;
+    boost::asio::awaitable<Value> call_async(List args) const { return call_async(std::move(args), Kwargs()); }
+    boost::asio::awaitable<Value> call_async() const { return call_async(List(), Kwargs()); }
+    boost::asio::awaitable<PythonResult> call_with_output_async(List args, Kwargs kwargs) const;
+    boost::asio::awaitable<PythonResult> call_with_output_async(List args) const {
+        return call_with_output_async(std::move(args), Kwargs());
+    }
+    boost::asio::awaitable<PythonResult> call_with_output_async() const {
+        return call_with_output_async(List(), Kwargs());
+    }
 
     const PythonFunction& function() const noexcept { return function_; }
     const PythonCallOptions& options() const noexcept { return options_; }
 
 private:
-    template <class A> static void add_argument(List& positional, Kwargs& keywords, A&& argument) {
+    template <class A>
+    static void add_argument(List& positional, Kwargs& keywords, A&& argument) {
         if constexpr (std::is_same_v<std::remove_cvref_t<A>, Kwarg>) {
             keywords.emplace_back(argument.name, argument.value);
         } else {
@@ -249,15 +267,16 @@ public:
     PythonRunner(const PythonRunner&) = delete;
     PythonRunner& operator=(const PythonRunner&) = delete;
 
-    /// Runs one call. `options` as in PythonCallOptions.
+    /// Runs one call. `options` as in PythonCallOptions. (The coroutines take no default arguments: see
+    /// PythonCall.)
     boost::asio::awaitable<PythonResult> call_async(PythonFunction function, List args, Kwargs kwargs,
-                                                    PythonCallOptions options = {});
+                                                    PythonCallOptions options);
 
     /// Starts `python_cmd` (empty = the executor's) on the target and checks that it can run hpcexec's worker:
     /// present, Python 3.8 or later, able to read the configured pickle protocol. Throws PythonWorkerError saying
     /// which check failed. Calls check the same on first use; this is for a clear error early.
     PythonInfo check(const std::string& python_cmd = "");
-    boost::asio::awaitable<PythonInfo> check_async(std::string python_cmd = "");
+    boost::asio::awaitable<PythonInfo> check_async(std::string python_cmd);
 
     /// Uploads a local package directory (or a single module file) into the target's package directory
     /// (package_dir()/<name>, replacing an earlier upload of that name), which every worker and Python job puts
@@ -267,7 +286,7 @@ public:
 
     /// Writes the call and the worker into the job's directory and submits a batch job running it.
     boost::asio::awaitable<PythonJob> submit_async(PythonFunction function, List args, Kwargs kwargs,
-                                                   SubmitOptions options, std::string python_cmd = "");
+                                                   SubmitOptions options, std::string python_cmd);
 
     /// Decodes a response document (what the worker wrote), returning the result or throwing PythonError.
     PythonResult decode_response(std::string_view bytes, const PythonFunction& function) const;

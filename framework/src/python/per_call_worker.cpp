@@ -41,7 +41,9 @@ boost::asio::awaitable<std::string> call_in_new_process(Connector& connector, co
     finished->result = co_await run_worker(connector, settings, frame(request));
     WorkerStream stream = stream_of(finished, settings);
     co_await stream.read_handshake();
-    if (!co_await stream.read_accepted()) {
+    // (The awaited value is bound first: GCC 12 mis-compiles co_await inside a condition.)
+    bool accepted = co_await stream.read_accepted();
+    if (!accepted) {
         PythonWorkerError error = co_await stream.ended("ended before it read the call");
         throw error;
     }

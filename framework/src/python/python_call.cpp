@@ -29,7 +29,9 @@ PythonFunction PythonFunction::source(std::string source_text, std::string name)
     return function;
 }
 
-std::string PythonFunction::display_name() const { return is_ref() ? reference_ : name_ + " (from source)"; }
+std::string PythonFunction::display_name() const {
+    return is_ref() ? reference_ : name_ + " (from source)";
+}
 
 // ---- PythonCall ----------------------------------------------------------------------------------------------------
 
@@ -72,8 +74,8 @@ std::string python_error_message(PythonError::Stage stage, const std::string& fu
             head = "Python function " + function + " on " + target + " raised " + exception;
             break;
         case PythonError::Stage::result:
-            head = "the result of Python function " + function + " on " + target + " could not be sent back: " +
-                   exception;
+            head =
+                "the result of Python function " + function + " on " + target + " could not be sent back: " + exception;
             break;
     }
     return traceback.empty() ? head : head + "\n" + traceback;
@@ -93,8 +95,8 @@ PythonError::PythonError(Stage stage, std::string function, std::string target, 
       output_(std::move(output)) {}
 PythonError::~PythonError() = default;
 
-PythonWorkerError::PythonWorkerError(std::string message, std::string python_cmd, std::string target,
-                                     int exit_status, std::string stderr_text)
+PythonWorkerError::PythonWorkerError(std::string message, std::string python_cmd, std::string target, int exit_status,
+                                     std::string stderr_text)
     : Error(message),
       python_cmd_(std::move(python_cmd)),
       target_(std::move(target)),

@@ -45,16 +45,19 @@ PythonJobFiles python_job_files(const std::string& cwd, std::string_view request
     return PythonJobFiles{stem + ".worker.py", stem + ".request", stem + ".response"};
 }
 
-std::string python_job_script(const PythonFunction& function, const std::string& python_cmd,
-                              const std::string& format, const std::string& cwd, const PythonJobFiles& files) {
+std::string python_job_script(const PythonFunction& function, const std::string& python_cmd, const std::string& format,
+                              const std::string& cwd, const PythonJobFiles& files) {
     // No `exec`: the queue system's exit-status recording runs when this shell exits.
     std::string name = function.display_name();
     for (char& c : name) {
         if (c == '\n' || c == '\r') c = ' ';
     }
     return "#!/bin/bash\n"
-           "# hpcexec: the Python function " + name + " as a batch job; the result goes to " + files.response + "\n"
-           "cd " + shell_quote(cwd) + " || exit 1\n" +
+           "# hpcexec: the Python function " +
+           name + " as a batch job; the result goes to " + files.response +
+           "\n"
+           "cd " +
+           shell_quote(cwd) + " || exit 1\n" +
            one_shot_command_line(python_cmd, format, files.worker, files.request, files.response) + "\n";
 }
 
@@ -65,7 +68,8 @@ boost::asio::awaitable<Value> read_job_value(Job job, PythonFunction function, s
     const auto& executor = job.executor();
     const auto& connector = executor->connector();
     // The worker writes the response for a raised exception too (and exits 1: a FAILED job).
-    if (co_await connector->stat(response_path)) {
+    auto response_info = co_await connector->stat(response_path);  // (bound first: GCC 12 and co_await in if)
+    if (response_info) {
         std::string response = co_await connector->read_file(response_path);
         co_return executor->python().decode_response(response, function).value;
     }

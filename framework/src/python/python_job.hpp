@@ -26,7 +26,7 @@ PythonJobFiles python_job_files(const std::string& cwd, std::string_view request
 
 /// The batch script: runs the worker in one-shot mode in `cwd`; its exit status is the job's (1 when the function
 /// raised).
-std::string python_job_script(const PythonFunction& function, const std::string& python_cmd,
-                              const std::string& format, const std::string& cwd, const PythonJobFiles& files);
+std::string python_job_script(const PythonFunction& function, const std::string& python_cmd, const std::string& format,
+                              const std::string& cwd, const PythonJobFiles& files);
 
 }  // namespace hpcexec::python

@@ -33,8 +33,13 @@ std::shared_ptr<Serializer> make_serializer(HpcExecutor& executor, const PythonC
         throw ConfigError(path, "the Python worker reads pickle or json, not " + choice.name);
     }
     boost::json::value options = choice.options;
-    ComponentContext context{choice.name, path, options, executor.kernel()->loop().executor(), get_logger(choice.name),
-                             executor.connector(), executor.cluster_name()};
+    ComponentContext context{choice.name,
+                             path,
+                             options,
+                             executor.kernel()->loop().executor(),
+                             get_logger(choice.name),
+                             executor.connector(),
+                             executor.cluster_name()};
     return executor.kernel()->registry().create_serializer(context);
 }
 
@@ -117,7 +122,8 @@ struct PythonRunner::Impl {
         co_return co_await python::call_in_new_process(*connector, settings, std::move(request));
     }
 
-    boost::asio::awaitable<PythonInfo> check([[maybe_unused]] std::shared_ptr<HpcExecutor> keep_alive, std::string python_cmd) {
+    boost::asio::awaitable<PythonInfo> check([[maybe_unused]] std::shared_ptr<HpcExecutor> keep_alive,
+                                             std::string python_cmd) {
         python_cmd = python_cmd_or_default(python_cmd);
         python::WorkerSettings settings = co_await settings_for(python_cmd);
         if (persistent()) {
@@ -146,11 +152,20 @@ struct PythonRunner::Impl {
         return python::read_response(serializer->deserialize(bytes), function, connector->target());
     }
 
-    boost::asio::awaitable<PythonResult> call([[maybe_unused]] std::shared_ptr<HpcExecutor> keep_alive, PythonFunction function,
-                                              List args, Kwargs kwargs, PythonCallOptions options) {
+    boost::asio::awaitable<PythonResult> call([[maybe_unused]] std::shared_ptr<HpcExecutor> keep_alive,
+                                              PythonFunction function, List args, Kwargs kwargs,
+                                              PythonCallOptions options) {
+        // (The checkpoint store is local and synchronous: reading it here on the loop takes no remote round trip.)
+        if (!options.checkpoint_key.empty()) {
+            if (auto recorded = executor.load_checkpointed_value(options.checkpoint_key)) {
+                co_return PythonResult{std::move(*recorded), std::string()};
+            }
+        }
         std::string request = co_await request_for(function, std::move(args), kwargs, options.cwd);
         std::string response = co_await exchange(python_cmd_or_default(options.python_cmd), std::move(request));
-        co_return decode(response, function);
+        PythonResult result = decode(response, function);  // a Python exception throws here: nothing is recorded
+        if (!options.checkpoint_key.empty()) executor.store_checkpointed_value(options.checkpoint_key, result.value);
+        co_return result;
     }
 
     boost::asio::awaitable<std::string> upload_package([[maybe_unused]] std::shared_ptr<HpcExecutor> keep_alive,
@@ -173,16 +188,17 @@ struct PythonRunner::Impl {
         co_return remote;
     }
 
-    boost::asio::awaitable<PythonJob> submit([[maybe_unused]] std::shared_ptr<HpcExecutor> keep_alive, PythonFunction function,
-                                             List args, Kwargs kwargs, SubmitOptions options, std::string python_cmd) {
+    boost::asio::awaitable<PythonJob> submit([[maybe_unused]] std::shared_ptr<HpcExecutor> keep_alive,
+                                             PythonFunction function, List args, Kwargs kwargs, SubmitOptions options,
+                                             std::string python_cmd) {
         std::string cwd = co_await executor.resolve_path_async(options.cwd);
         std::string request = co_await request_for(function, std::move(args), kwargs, cwd);
         python::PythonJobFiles files = python::python_job_files(cwd, request, options.checkpoint_key);
         co_await connector->mkdir(cwd);
         co_await connector->write_file(files.worker, std::string(python::worker_source()));
         co_await connector->write_file(files.request, std::move(request));
-        std::string script = python::python_job_script(function, python_cmd_or_default(python_cmd),
-                                                       serializer->name(), cwd, files);
+        std::string script =
+            python::python_job_script(function, python_cmd_or_default(python_cmd), serializer->name(), cwd, files);
         options.cwd = cwd;
         Job job = co_await executor.submit_async(std::move(script), std::move(options));
         co_return PythonJob(std::move(job), std::move(function), files.response);
@@ -194,8 +210,7 @@ namespace {
 /// Runs `operation` on the kernel's loop, where the runner's state lives; the caller resumes on its own executor.
 template <class T>
 boost::asio::awaitable<T> on_loop(Kernel& kernel, boost::asio::awaitable<T> operation) {
-    co_return co_await boost::asio::co_spawn(kernel.loop().executor(), std::move(operation),
-                                             boost::asio::use_awaitable);
+    return kernel.loop().run_on_loop(std::move(operation));
 }
 
 }  // namespace
@@ -223,8 +238,7 @@ boost::asio::awaitable<PythonResult> PythonRunner::call_async(PythonFunction fun
 }
 
 boost::asio::awaitable<PythonInfo> PythonRunner::check_async(std::string python_cmd) {
-    co_return co_await on_loop(*impl_->kernel,
-                               impl_->check(impl_->executor.shared_from_this(), std::move(python_cmd)));
+    co_return co_await on_loop(*impl_->kernel, impl_->check(impl_->executor.shared_from_this(), std::move(python_cmd)));
 }
 
 PythonInfo PythonRunner::check(const std::string& python_cmd) {
@@ -251,6 +265,8 @@ std::string PythonRunner::package_dir() {
     return impl_->kernel->loop().sync_wait(on_loop(*impl_->kernel, impl_->package_dir()));
 }
 
-bool PythonRunner::persistent() const { return impl_->persistent(); }
+bool PythonRunner::persistent() const {
+    return impl_->persistent();
+}
 
 }  // namespace hpcexec

@@ -7,7 +7,19 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <cstdio>
+#include <optional>
+
 namespace hpcexec::python {
+namespace {
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g s", static_cast<double>(duration.count()) / 1000.0);
+    return text;
+}
+
+}  // namespace
 
 WorkerProcess::WorkerProcess(std::unique_ptr<RemoteProcess> process, const WorkerSettings& settings,
                              std::uint64_t generation)
@@ -45,24 +57,37 @@ boost::asio::awaitable<std::unique_ptr<WorkerProcess>> WorkerProcess::start(Conn
 
     // A python_cmd that never answers (a wrapper waiting for a licence, a hung file system) is killed at the
     // deadline; its stream then ends and the handshake reports that.
-    auto timed_out = std::make_shared<bool>(false);
+    struct DeadlineState {
+        bool settled = false;  // the handshake is over (either way): the deadline must not touch the process
+        bool expired = false;
+    };
+    auto state = std::make_shared<DeadlineState>();
     auto executor = co_await boost::asio::this_coro::executor;
     boost::asio::steady_timer deadline(executor, settings.start_timeout);
-    deadline.async_wait([timed_out, raw = worker->process_.get()](boost::system::error_code error) {
-        if (error) return;  // cancelled: the handshake finished (the process may be gone by now)
-        *timed_out = true;
+    deadline.async_wait([state, raw = worker->process_.get()](boost::system::error_code error) {
+        if (error || state->settled) return;
+        state->expired = true;
         raw->kill();
     });
+    std::optional<PythonWorkerError> failure;
     try {
         worker->info_ = co_await worker->stream_.read_handshake();
     } catch (const PythonWorkerError& error) {
-        if (!*timed_out) throw;
-        throw PythonWorkerError("python_cmd '" + settings.launch.python_cmd + "' on " + settings.target +
-                                    " did not start hpcexec's worker within " +
-                                    std::to_string(settings.start_timeout.count() / 1000.0) + " s (python.start_timeout)",
-                                error.python_cmd(), error.target(), error.exit_status(), error.stderr_text());
+        failure = error;
+    } catch (...) {
+        state->settled = true;
+        throw;
     }
+    state->settled = true;
     deadline.cancel();
+    if (failure && state->expired) {
+        throw PythonWorkerError("python_cmd '" + settings.launch.python_cmd + "' on " + settings.target +
+                                    " did not start hpcexec's worker within " + seconds_text(settings.start_timeout) +
+                                    " (python.start_timeout)",
+                                failure->python_cmd(), failure->target(), failure->exit_status(),
+                                failure->stderr_text());
+    }
+    if (failure) throw *failure;
     co_return worker;
 }
 

@@ -7,7 +7,8 @@ namespace {
 
 const Value& field(const Dict& dict, const char* name, const char* what) {
     const Value* value = dict.find(Value(name));
-    if (value == nullptr) throw SerializationError(std::string("Python worker: the ") + what + " has no '" + name + "'");
+    if (value == nullptr)
+        throw SerializationError(std::string("Python worker: the ") + what + " has no '" + name + "'");
     return *value;
 }
 
@@ -76,7 +77,8 @@ PythonResult read_response(const Value& response, const PythonFunction& function
     if (!response.is<Dict>()) throw SerializationError("Python worker: the response is a " + response.kind_name());
     const auto& dict = response.as<Dict>();
     std::string output = text_field(dict, "output", "response");
-    if (field(dict, "ok", "response").to<bool>()) return PythonResult{field(dict, "value", "response"), std::move(output)};
+    if (field(dict, "ok", "response").to<bool>())
+        return PythonResult{field(dict, "value", "response"), std::move(output)};
     throw PythonError(stage_named(text_field(dict, "stage", "response")), function.display_name(), target,
                       text_field(dict, "type", "response"), text_field(dict, "message", "response"),
                       text_field(dict, "traceback", "response"), std::move(output));

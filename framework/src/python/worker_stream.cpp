@@ -53,7 +53,8 @@ PythonWorkerError worker_error(const WorkerSettings& settings, const std::string
     std::string message = "python_cmd '" + settings.launch.python_cmd + "' on " + settings.target + " " + problem;
     if (exit.status >= 0) message += " (exit status " + std::to_string(exit.status) + ")";
     std::string stderr_text = trimmed(exit.stderr_text);
-    if (stderr_text.size() > stderr_in_message) stderr_text = "..." + stderr_text.substr(stderr_text.size() - stderr_in_message);
+    if (stderr_text.size() > stderr_in_message)
+        stderr_text = "..." + stderr_text.substr(stderr_text.size() - stderr_in_message);
     if (!stderr_text.empty()) message += "; its standard error:\n" + stderr_text;
     return PythonWorkerError(message, settings.launch.python_cmd, settings.target, exit.status, exit.stderr_text);
 }
@@ -81,12 +82,15 @@ std::string WorkerStream::take(std::size_t size) {
 }
 
 boost::asio::awaitable<std::optional<std::string>> WorkerStream::read_frame() {
-    if (!co_await fill(frame_header_size)) co_return std::nullopt;
+    // (Awaited values are bound before they are tested: GCC 12 mis-compiles co_await inside a condition.)
+    bool header_complete = co_await fill(frame_header_size);
+    if (!header_complete) co_return std::nullopt;
     std::uint64_t size = frame_length(std::string_view(buffer_).substr(position_, frame_header_size));
     if (size > max_frame_size) {
         throw worker_error(settings_, "sent a frame of " + std::to_string(size) + " bytes (corrupt output)", {});
     }
-    if (!co_await fill(frame_header_size + size)) co_return std::nullopt;
+    bool frame_complete = co_await fill(frame_header_size + size);
+    if (!frame_complete) co_return std::nullopt;
     position_ += frame_header_size;
     co_return take(size);
 }
@@ -102,7 +106,8 @@ boost::asio::awaitable<PythonInfo> WorkerStream::read_handshake() {
     while (true) {
         newline = buffer_.find('\n', position_);
         if (newline != std::string::npos || buffer_.size() - position_ >= max_version_line) break;
-        if (!co_await fill(buffer_.size() - position_ + 1)) break;
+        bool more = co_await fill(buffer_.size() - position_ + 1);
+        if (!more) break;
     }
     if (newline == std::string::npos) {
         if (buffer_.size() == position_) {
@@ -139,11 +144,11 @@ boost::asio::awaitable<PythonInfo> WorkerStream::read_handshake() {
     }
     if (settings_.required_protocol > info.highest_protocol) {
         throw worker_error(settings_,
-                           "is Python " + info.version + " (" + info.executable + "), which reads pickle protocols up to " +
-                               std::to_string(info.highest_protocol) + ", but the serializer writes protocol " +
-                               std::to_string(settings_.required_protocol) +
-                               ": set python.serializer.pickle.protocol to " +
-                               std::to_string(info.highest_protocol) + " or lower",
+                           "is Python " + info.version + " (" + info.executable +
+                               "), which reads pickle protocols up to " + std::to_string(info.highest_protocol) +
+                               ", but the serializer writes protocol " + std::to_string(settings_.required_protocol) +
+                               ": set python.serializer.pickle.protocol to " + std::to_string(info.highest_protocol) +
+                               " or lower",
                            {});
     }
     co_return info;

@@ -43,7 +43,8 @@ struct WorkerExit {
 /// Builds the PythonWorkerError "python_cmd 'X' on TARGET <problem> (exit status N): <end of stderr>".
 PythonWorkerError worker_error(const WorkerSettings& settings, const std::string& problem, const WorkerExit& exit);
 
-/// OWNERSHIP: the callbacks must stay valid while the reader is used; the settings are copied. THREAD: the kernel's loop, one read at a time.
+/// OWNERSHIP: the callbacks must stay valid while the reader is used; the settings are copied. THREAD: the kernel's
+/// loop, one read at a time.
 class WorkerStream {
 public:
     /// Returns the next bytes (at least one), or "" at the end of the stream.

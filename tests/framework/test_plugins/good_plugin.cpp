@@ -5,6 +5,8 @@
 #include <hpcexec/serializer.hpp>
 
 #include <atomic>
+#include <functional>
+#include <thread>
 
 namespace {
 
@@ -15,11 +17,17 @@ class TestQueue : public hpcexec::QueueSystem {
 public:
     explicit TestQueue(std::chrono::milliseconds interval) : interval_(interval) { ++live_objects; }
     ~TestQueue() override { --live_objects; }
+    // The job id names the thread the submission ran on: the tests check that it is the kernel's loop thread.
     boost::asio::awaitable<hpcexec::JobRef> submit(hpcexec::SubmitRequest request) override {
-        co_return hpcexec::JobRef{"1", request.cwd, "job.sh"};
+        co_return hpcexec::JobRef{std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())),
+                                  request.cwd, "job.sh"};
     }
-    boost::asio::awaitable<std::map<std::string, hpcexec::JobStatus>> query(std::vector<hpcexec::JobRef>) override {
-        co_return std::map<std::string, hpcexec::JobStatus>{};
+    // Every job has completed.
+    boost::asio::awaitable<std::map<std::string, hpcexec::JobStatus>> query(
+        std::vector<hpcexec::JobRef> jobs) override {
+        std::map<std::string, hpcexec::JobStatus> statuses;
+        for (const auto& job : jobs) statuses[job.job_id].state = hpcexec::JobState::completed;
+        co_return statuses;
     }
     boost::asio::awaitable<std::vector<hpcexec::JobRef>> find_submitted(hpcexec::SubmitRequest) override {
         co_return std::vector<hpcexec::JobRef>{};
