@@ -54,11 +54,13 @@ boost::asio::awaitable<std::int64_t> workflow(std::shared_ptr<hpcexec::HpcExecut
     square.cmd = "x=$(cat input)\necho $((x * x)) > output";
     script.steps = {square};
 
+    const std::string rendered = script.render();
     std::vector<hpcexec::Job> jobs;
     for (const auto& dir : dirs.to<std::vector<std::string>>()) {
         hpcexec::SubmitOptions options;
         options.cwd = dir;
-        jobs.push_back(co_await executor->submit_async(script.render(), options));
+        hpcexec::Job job = co_await executor->submit_async(rendered, options);
+        jobs.push_back(std::move(job));
     }
     // All jobs are awaited at once (one squeue per interval for all of them); a failed one is resubmitted once.
     co_await hpcexec::gather_jobs_async(jobs, /*max_tries=*/2, /*raise_error=*/true);
@@ -89,7 +91,8 @@ int main(int argc, char** argv) {
         auto result = boost::asio::co_spawn(context, workflow(executor, executor->work_dir(), tasks),
                                             boost::asio::use_future);
         context.run();
-        std::cout << "sum of the squares of 1.." << tasks << " = " << result.get() << "\n";
+        std::int64_t sum = result.get();
+        std::cout << "sum of the squares of 1.." << tasks << " = " << sum << "\n";
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "simple_workflow: " << e.what() << "\n";

@@ -2,6 +2,8 @@
 // configurations for the three routes (direct, one gateway, two gateways), and small helpers.
 #pragma once
 
+#include "common/test_cluster.hpp"
+
 #include <hpcexec/errors.hpp>
 #include <hpcexec/executor.hpp>
 
@@ -21,26 +23,8 @@ namespace ssh_test {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-inline const char* cluster_env_file = "/tmp/hpcexec-testcluster/env.sh";
-
-/// The HPCEXEC_TC_* variables written by tools/testcluster/start.sh (`export NAME=value` lines).
-inline std::map<std::string, std::string> read_cluster_env() {
-    std::map<std::string, std::string> vars;
-    std::ifstream in(cluster_env_file);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("export ", 0) != 0) continue;
-        auto eq = line.find('=');
-        if (eq == std::string::npos) continue;
-        std::string value = line.substr(eq + 1);
-        if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
-        vars[line.substr(7, eq - 7)] = value;
-    }
-    return vars;
-}
-
 /// How a test reaches the login node.
-enum class Route { direct, one_gateway, two_gateways };
+enum class Route { direct = 0, one_gateway = 1, two_gateways = 2 };  // the value is the number of gateways
 
 inline std::string route_name(Route route) {
     switch (route) {
@@ -65,13 +49,9 @@ inline std::string run_shell(const std::string& command) {
 class SshClusterTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        if (!fs::exists(cluster_env_file)) {
-            GTEST_SKIP() << "the local test cluster is not running (" << cluster_env_file
-                         << " is missing): start it with tools/testcluster/start.sh";
-        }
         setenv("HPCEXEC_PLUGIN_PATH", HPCEXEC_BUILD_PLUGIN_DIR, 1);
-        env_ = read_cluster_env();
-        ASSERT_FALSE(env_["HPCEXEC_TC_KEY"].empty()) << "no HPCEXEC_TC_KEY in " << cluster_env_file;
+        env_ = hpcexec::test::test_cluster_env();
+        ASSERT_FALSE(env_["HPCEXEC_TC_KEY"].empty()) << "no HPCEXEC_TC_KEY in " << hpcexec::test::cluster_env_path();
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
         std::string name = std::string(info->test_suite_name()) + "." + info->name();
         for (auto& c : name) {
@@ -96,21 +76,7 @@ protected:
 
     /// The `ssh` section reaching the login node by `route`. Gateways inherit the key and known_hosts.
     json::object ssh_section(Route route = Route::direct) {
-        json::object ssh{{"host", host("HPCEXEC_TC_LOGIN_PORT")},
-                         {"identity_file", env("HPCEXEC_TC_KEY")},
-                         {"known_hosts", env("HPCEXEC_TC_KNOWN_HOSTS")},
-                         {"ssh_config_file", "none"},
-                         {"connect_timeout", 5}};
-        json::object gateway{{"host", host("HPCEXEC_TC_GATEWAY_PORT")}};
-        if (route == Route::one_gateway) ssh["gateway"] = gateway;
-        if (route == Route::two_gateways) {
-            // gateway -> gateway -> login: the first hop opens a channel to the gateway itself, whose second
-            // session then opens the channel to the login node.
-            json::object outer = gateway;
-            outer["gateway"] = gateway;
-            ssh["gateway"] = outer;
-        }
-        return ssh;
+        return hpcexec::test::cluster_ssh_section(env_, static_cast<int>(route));
     }
 
     std::shared_ptr<hpcexec::HpcExecutor> executor(const json::object& ssh) {

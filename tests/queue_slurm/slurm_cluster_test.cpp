@@ -1,5 +1,5 @@
 // The slurm queue plugin and the status poller against the real single-node Slurm of the local test cluster,
-// through the local connector.
+// through the local connector and through the SSH connector via the gateway.
 #include "slurm_fixture.hpp"
 
 #include <hpcexec/errors.hpp>
@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -30,7 +31,7 @@ const char* quick_script = "#!/bin/bash\n#SBATCH --job-name=hpcexec-test\necho d
 
 }  // namespace
 
-TEST_F(SlurmCluster, SubmitAndBlockingWait) {
+TEST_P(SlurmCluster, SubmitAndBlockingWait) {
     auto executor = make_executor();
     Job job = executor->submit(quick_script);
     EXPECT_FALSE(job.id().empty());
@@ -39,11 +40,15 @@ TEST_F(SlurmCluster, SubmitAndBlockingWait) {
     EXPECT_EQ(status.state, JobState::completed);
     EXPECT_EQ(status.exit_code, 0);
     EXPECT_EQ(executor->load_text("out.txt"), "done\n");
-    // The script carries the same content-hash name as the original's; resubmitting writes the same file.
-    EXPECT_TRUE(std::filesystem::exists(job.script_path()));
+    // The script carries the same content-hash name as the original's, beside the job's output: the user's script
+    // with the exit-marker recorder after its #SBATCH header.
+    std::string written = executor->load_text(job.script_path());
+    EXPECT_EQ(written.rfind("#!/bin/bash\n#SBATCH --job-name=hpcexec-test\n", 0), 0u) << written;
+    EXPECT_NE(written.find("trap __hpcexec_record_exit EXIT\n"), std::string::npos) << written;
+    EXPECT_TRUE(written.ends_with("echo done > out.txt\n")) << written;
 }
 
-TEST_F(SlurmCluster, FiftyJobsAwaitedConcurrentlyWithCoroutines) {
+TEST_P(SlurmCluster, FiftyJobsAwaitedConcurrentlyWithCoroutines) {
     auto executor = make_executor();
     std::vector<Job> jobs;
     for (int i = 0; i < 50; ++i) {
@@ -67,20 +72,20 @@ TEST_F(SlurmCluster, FiftyJobsAwaitedConcurrentlyWithCoroutines) {
     EXPECT_EQ(executor->load_text("job7/out.txt"), "49\n");
 }
 
-TEST_F(SlurmCluster, ExitThreeIsFailedWithExitCodeThree) {
+TEST_P(SlurmCluster, ExitThreeIsFailedWithExitCodeThree) {
     auto executor = make_executor();
     auto status = executor->submit("#!/bin/bash\nexit 3\n").result(60s);
     EXPECT_EQ(status.state, JobState::failed);
     EXPECT_EQ(status.exit_code, 3);
 }
 
-TEST_F(SlurmCluster, TimeLimitGivesTimeout) {
+TEST_P(SlurmCluster, TimeLimitGivesTimeout) {
     auto executor = make_executor();
     auto status = executor->submit("#!/bin/bash\n#SBATCH --time=0:01\nsleep 300\n").result(240s);
     EXPECT_EQ(status.state, JobState::timeout);
 }
 
-TEST_F(SlurmCluster, CancelPendingAndRunningJobs) {
+TEST_P(SlurmCluster, CancelPendingAndRunningJobs) {
     auto executor = make_executor();
     hpcexec::SubmitOptions later;
     later.extra_args = {"--begin=now+3600"};  // stays PENDING
@@ -95,7 +100,7 @@ TEST_F(SlurmCluster, CancelPendingAndRunningJobs) {
     EXPECT_EQ(running.result(60s).state, JobState::cancelled);
 }
 
-TEST_F(SlurmCluster, SbatchRefusalCarriesSbatchsMessage) {
+TEST_P(SlurmCluster, SbatchRefusalCarriesSbatchsMessage) {
     auto executor = make_executor();
     hpcexec::SubmitOptions options;
     options.extra_args = {"--partition=no-such-partition"};
@@ -109,7 +114,7 @@ TEST_F(SlurmCluster, SbatchRefusalCarriesSbatchsMessage) {
     }
 }
 
-TEST_F(SlurmCluster, PurgedJobStillEndsInItsTrueState) {
+TEST_P(SlurmCluster, PurgedJobStillEndsInItsTrueState) {
     auto executor = make_executor();
     Job job = executor->submit("#!/bin/bash\nexit 3\n");
     ASSERT_EQ(job.result(60s).state, JobState::failed);
@@ -130,7 +135,7 @@ TEST_F(SlurmCluster, PurgedJobStillEndsInItsTrueState) {
     EXPECT_EQ(vanished.reason, "vanished");
 }
 
-TEST_F(SlurmCluster, GatherJobsResubmitsUntilMaxTries) {
+TEST_P(SlurmCluster, GatherJobsResubmitsUntilMaxTries) {
     auto executor = make_executor();
     // Fails on the first run, succeeds on the second: a counter file beside the script.
     std::string flaky = "#!/bin/bash\nif [ -f tried ]; then exit 0; fi\ntouch tried\nexit 1\n";
@@ -149,16 +154,15 @@ TEST_F(SlurmCluster, GatherJobsResubmitsUntilMaxTries) {
     }
 }
 
-TEST_F(SlurmCluster, ManyWaitersCostOneSqueuePerInterval) {
-    // squeue through a wrapper that counts its calls (and then runs the real squeue).
-    std::filesystem::create_directories(work_dir_);
+TEST_P(SlurmCluster, ManyWaitersCostOneSqueuePerInterval) {
+    // squeue through a wrapper that counts its calls (and then runs the real squeue), written where the executor's
+    // user (root locally, the cluster's user over SSH) can run it.
+    auto setup = make_executor();
+    setup->init();  // creates work_dir
     std::string counter = work_dir_ + "/squeue-calls";
     std::string wrapper = work_dir_ + "/counting-squeue";
-    {
-        std::ofstream out(wrapper);
-        out << "#!/bin/sh\necho call >> '" << counter << "'\nexec squeue \"$@\"\n";
-    }
-    std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+    setup->dump_text("#!/bin/sh\necho call >> '" + counter + "'\nexec squeue \"$@\"\n", wrapper);
+    setup->run_argv({"chmod", "755", wrapper});
     std::string options_text = "polling_interval: 1, squeue_bin: '" + wrapper + "'";
     // Two executors of the same cluster share one poller: all their jobs cost one query per interval.
     auto first = make_executor(options_text);
@@ -173,10 +177,14 @@ TEST_F(SlurmCluster, ManyWaitersCostOneSqueuePerInterval) {
     auto started = std::chrono::steady_clock::now();
     hpcexec::gather_jobs(jobs);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::ifstream in(counter);
-    int calls = 0;
-    for (std::string line; std::getline(in, line);) ++calls;
+    std::string calls_text = first->load_text(counter);
+    int calls = static_cast<int>(std::count(calls_text.begin(), calls_text.end(), '\n'));
     EXPECT_GE(calls, 1);
     // polling_interval is 1 s: one call per elapsed interval (+1 for the partial one), however many jobs wait.
     EXPECT_LE(calls, static_cast<int>(seconds) + 1) << calls << " squeue calls in " << seconds << " s for 20 jobs";
 }
+
+INSTANTIATE_TEST_SUITE_P(Routes, SlurmCluster,
+                         ::testing::Values(hpcexec::test::SlurmRoute::local,
+                                           hpcexec::test::SlurmRoute::ssh_via_gateway),
+                         hpcexec::test::slurm_route_name);

@@ -9,7 +9,7 @@ using hpcexec::Job;
 using hpcexec::JobState;
 using hpcexec::test::SlurmCluster;
 
-TEST_F(SlurmCluster, ControllerOutageIsNotJobFailure) {
+TEST_P(SlurmCluster, ControllerOutageIsNotJobFailure) {
     auto executor = make_executor();
     std::vector<Job> jobs;
     hpcexec::SubmitOptions options;
@@ -42,3 +42,8 @@ TEST_F(SlurmCluster, ControllerOutageIsNotJobFailure) {
     EXPECT_NE(log.find("job states are available again"), std::string::npos) << log;
 }
 
+
+INSTANTIATE_TEST_SUITE_P(Routes, SlurmCluster,
+                         ::testing::Values(hpcexec::test::SlurmRoute::local,
+                                           hpcexec::test::SlurmRoute::ssh_via_gateway),
+                         hpcexec::test::slurm_route_name);
