@@ -41,7 +41,7 @@ TEST_F(Cli, TopLevelHelpListsEveryCommandAndTheExitCodes) {
     auto result = cli({"--help"});
     ASSERT_EQ(result.exit_code, 0) << describe(result);
     for (const char* command : {"run CMD", "submit [SCRIPT|-]", "status JOBID...", "wait JOBID...", "cancel JOBID...",
-                                "upload LOCAL REMOTE", "download REMOTE LOCAL", "plugins", "config check",
+                                "py FUNCTION [ARG...]", "upload LOCAL REMOTE", "download REMOTE LOCAL", "plugins", "config check",
                                 "checkpoints list", "checkpoints clear"}) {
         EXPECT_THAT(result.out, HasSubstr("  " + std::string(command))) << command;
     }
@@ -319,6 +319,53 @@ TEST_F(Cli, PluginsWithoutAnyPluginSaysWhereItLooked) {
     auto result = cli({"plugins"});
     EXPECT_EQ(result.exit_code, 0) << describe(result);
     EXPECT_THAT(result.err, HasSubstr("no plugins found"));
+}
+
+// --- py ---
+
+TEST_F(Cli, PyCallsAFunctionWithJsonArgumentsAndPrintsItsValueAsJson) {
+    use_local_config();
+    auto add = cli({"py", "operator:add", "1", "2"});
+    EXPECT_EQ(add.exit_code, 0) << describe(add);
+    EXPECT_EQ(add.out, "3\n");
+    // By source from a local file, with keyword arguments; what it prints goes to stderr, the value to stdout.
+    std::string source = (temp_dir_ / "f.py").string();
+    std::ofstream(source) << "def f(a, b=1, tag=''):\n    print('computing', tag)\n    return {'sum': a + b, 'tag': tag}\n";
+    auto sum = cli({"py", "--source", source, "--kwargs", "{\"b\": 40, \"tag\": \"x y\"}", "f", "2"});
+    EXPECT_EQ(sum.exit_code, 0) << describe(sum);
+    EXPECT_EQ(boost::json::parse(sum.out), boost::json::parse("{\"sum\": 42, \"tag\": \"x y\"}")) << sum.out;
+    EXPECT_EQ(sum.err, "computing x y\n");
+    auto json = cli({"--json", "py", "--source", source, "f", "1"});
+    EXPECT_EQ(json.exit_code, 0) << describe(json);
+    EXPECT_EQ(boost::json::parse(json.out),
+              boost::json::parse("{\"value\": {\"sum\": 2, \"tag\": \"\"}, \"output\": \"computing \\n\"}"))
+        << json.out;
+}
+
+TEST_F(Cli, PyRefusesWhatItCannotCallAndReportsPythonExceptions) {
+    use_local_config();
+    auto not_json = cli({"py", "operator:add", "1", "two"});
+    EXPECT_EQ(not_json.exit_code, 2) << describe(not_json);
+    EXPECT_THAT(not_json.err, HasSubstr("argument 2 is not JSON"));
+    auto bad_kwargs = cli({"py", "--kwargs", "[1]", "operator:add", "1", "2"});
+    EXPECT_EQ(bad_kwargs.exit_code, 2) << describe(bad_kwargs);
+    EXPECT_THAT(bad_kwargs.err, HasSubstr("--kwargs must be a JSON object"));
+    auto bad_reference = cli({"py", "operator.add", "1"});
+    EXPECT_EQ(bad_reference.exit_code, 2) << describe(bad_reference);
+    EXPECT_THAT(bad_reference.err, HasSubstr("'package.module:qualname'"));
+    auto raised = cli({"py", "operator:truediv", "1", "0"});
+    EXPECT_EQ(raised.exit_code, 1) << describe(raised);
+    EXPECT_THAT(raised.err, HasSubstr("ZeroDivisionError"));
+    EXPECT_THAT(raised.err, HasSubstr("division by zero"));
+    EXPECT_EQ(raised.out, "");
+    auto missing = cli({"py", "no_such_module_here:f"});
+    EXPECT_EQ(missing.exit_code, 1) << describe(missing);
+    EXPECT_THAT(missing.err, HasSubstr("No module named 'no_such_module_here'"));
+    // bytes have no JSON form: the error says so instead of printing something else.
+    auto bytes = cli({"py", "builtins:bytes", "3"});
+    EXPECT_EQ(bytes.exit_code, 7) << describe(bytes);
+    EXPECT_THAT(bytes.err, HasSubstr("bytes"));
+    EXPECT_EQ(bytes.out, "");
 }
 
 // --- run ---

@@ -163,7 +163,7 @@ void print_top_level_help(const std::vector<Command>& commands, std::ostream& ou
            "\n"
            "Exit codes:\n"
            "  0  success\n"
-           "  1  a job did not complete or a command failed (run: the command's own exit status instead)\n"
+           "  1  a job did not complete, a command failed or a Python function raised (run: the command's own status)\n"
            "  2  usage error (unknown command or option, missing operand)\n"
            "  3  configuration error (syntax, unknown key, unknown cluster, plugin not found or not loadable)\n"
            "  4  connection error (the cluster cannot be reached)\n"

@@ -4,6 +4,7 @@
 
 #include <hpcexec/errors.hpp>
 #include <hpcexec/job.hpp>
+#include <hpcexec/python.hpp>
 
 namespace hpcexec::cli::exit_code {
 
@@ -25,6 +26,8 @@ int for_error(const std::exception_ptr& error) noexcept {
         return timeout;
     } catch (const CommandFailed&) {
         return job_failed;
+    } catch (const PythonError&) {
+        return job_failed;  // the function raised (or could not be imported): the call failed, as a command can
     } catch (const JobsFailed&) {
         return job_failed;
     } catch (...) {

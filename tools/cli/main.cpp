@@ -4,7 +4,8 @@
 //
 // Exit codes (also in `hpcexec --help` and exit_codes.hpp; scripts rely on them):
 //   0  success
-//   1  a job did not complete (wait, status) or a command failed; `run` exits with the command's own status instead
+//   1  a job did not complete (wait, status), a command failed or a Python function raised (py); `run` exits with
+//      the command's own status instead
 //   2  usage error: unknown command or option, missing or extra operand
 //   3  configuration error: syntax, unknown key, unknown cluster, a plugin that cannot be found or loaded
 //   4  connection error: the cluster cannot be reached, or the connection broke
@@ -27,7 +28,7 @@ using namespace hpcexec::cli;
 
 namespace {
 
-// In the order `hpcexec --help` lists them. `py` is not here yet: the Python runner it needs is being built.
+// In the order `hpcexec --help` lists them.
 std::vector<Command> all_commands() {
     std::vector<Command> commands;
     commands.push_back(run_command());
@@ -35,6 +36,7 @@ std::vector<Command> all_commands() {
     commands.push_back(status_command());
     commands.push_back(wait_command());
     commands.push_back(cancel_command());
+    commands.push_back(py_command());
     commands.push_back(upload_command());
     commands.push_back(download_command());
     commands.push_back(plugins_command());

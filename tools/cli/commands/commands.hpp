@@ -11,6 +11,7 @@ Command submit_command();
 Command status_command();
 Command wait_command();
 Command cancel_command();
+Command py_command();
 Command upload_command();
 Command download_command();
 Command plugins_command();
