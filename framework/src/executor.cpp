@@ -72,7 +72,18 @@ std::shared_ptr<HpcExecutor> HpcExecutor::from_config(const ExecutorConfig& conf
 
 std::shared_ptr<HpcExecutor> HpcExecutor::from_config(const json::value& document, const std::string& cluster_name,
                                                       std::shared_ptr<Kernel> kernel) {
-    return from_config(select_cluster(document, cluster_name), cluster_name, std::move(kernel));
+    ExecutorConfig config = select_cluster(document, cluster_name);  // its errors already carry the full key path
+    try {
+        return from_config(config, cluster_name, std::move(kernel));
+    } catch (const ConfigError& e) {
+        // A plugin reports a bad option with a path inside the cluster's own configuration ("queue_system.slurm.x");
+        // in a file with several clusters the path must also say which one ("executors.<name>.queue_system...").
+        const bool several_clusters = document.is_object() && document.get_object().contains("executors");
+        if (!several_clusters || e.key_path().rfind("executors", 0) == 0) throw;
+        // select_cluster succeeded, so an empty name means the file's only cluster.
+        std::string name = cluster_name.empty() ? cluster_names(document).front() : cluster_name;
+        throw ConfigError("executors." + name + (e.key_path().empty() ? "" : "." + e.key_path()), e.problem());
+    }
 }
 
 std::shared_ptr<HpcExecutor> HpcExecutor::from_config_text(std::string_view text, const std::string& cluster_name,

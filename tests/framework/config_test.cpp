@@ -114,6 +114,16 @@ TEST(Config, PluginOptionsAreValidatedByThePluginWithTheFullPath) {
         << unknown;
 }
 
+TEST(Config, PluginOptionErrorsInAMultiClusterFileNameTheCluster) {
+    std::string plugins = std::string(TEST_PLUGIN_ROOT) + "/good_plugin";
+    setenv("HPCEXEC_PLUGIN_PATH", HPCEXEC_BUILD_PLUGIN_DIR, 1);
+    std::string file = "executors:\n"
+                       "  ok: {work_dir: /tmp/a}\n"
+                       "  lab: {queue_system: {testqueue: {polling_intervall: 5}}, plugin_dirs: [" + plugins + "]}\n";
+    EXPECT_EQ(error_of<ConfigError>([&] { hpcexec::HpcExecutor::from_config_text(file, "lab"); }),
+              "executors.lab.queue_system.testqueue.polling_intervall: unknown key (did you mean polling_interval?)");
+}
+
 TEST(Config, WrongTypesNameTheFullPath) {
     EXPECT_EQ(error_of<ConfigError>([] { parse("ssh: {host: h, port: twenty-two}\n"); }),
               "ssh.port: expected an integer, found a string");

@@ -18,29 +18,24 @@ boost::asio::awaitable<void> nothing() { co_return; }
 }  // namespace
 
 std::shared_ptr<HpcExecutor> make_executor(const boost::json::value& document, const std::string& cluster) {
-    ExecutorConfig config = select_cluster(document, cluster);  // its errors already carry the full key path
-    try {
-        auto executor = HpcExecutor::from_config(config, cluster);
-        // The checkpoint store is created only when a command uses it (creating it opens or creates its files),
-        // but a misspelled store name is a configuration error to report now.
-        const auto& registry = executor->kernel()->registry();
-        if (config.checkpoint && !registry.has(plugin::ComponentKind::checkpoint_store, config.checkpoint->name)) {
-            std::string known;
-            for (const auto& name : registry.names(plugin::ComponentKind::checkpoint_store)) {
-                known += (known.empty() ? "" : ", ") + name;
-            }
-            throw ConfigError("checkpoint", "unknown checkpoint store '" + config.checkpoint->name + "' (known: " +
-                                                (known.empty() ? "none" : known) + ")");
+    auto executor = HpcExecutor::from_config(document, cluster);  // key paths point into the file
+    // The checkpoint store is created only when a command uses it (creating it opens or creates its files), but a
+    // misspelled store name is a configuration error to report now.
+    const auto& checkpoint = executor->config().checkpoint;
+    const auto& registry = executor->kernel()->registry();
+    if (checkpoint && !registry.has(plugin::ComponentKind::checkpoint_store, checkpoint->name)) {
+        std::string known;
+        for (const auto& name : registry.names(plugin::ComponentKind::checkpoint_store)) {
+            known += (known.empty() ? "" : ", ") + name;
         }
-        return executor;
-    } catch (const ConfigError& e) {
-        const bool several_clusters = document.is_object() && document.get_object().contains("executors");
-        if (!several_clusters || e.key_path().rfind("executors", 0) == 0) throw;
-        // select_cluster succeeded, so an empty name means the file's only cluster.
-        std::string name = cluster.empty() ? cluster_names(document).front() : cluster;
-        std::string path = "executors." + name + (e.key_path().empty() ? "" : "." + e.key_path());
-        throw ConfigError(path, e.problem());
+        std::string path = "checkpoint";
+        if (document.is_object() && document.get_object().contains("executors")) {
+            path = "executors." + (cluster.empty() ? cluster_names(document).front() : cluster) + ".checkpoint";
+        }
+        throw ConfigError(path, "unknown checkpoint store '" + checkpoint->name + "' (known: " +
+                                    (known.empty() ? "none" : known) + ")");
     }
+    return executor;
 }
 
 CliContext::CliContext(po::variables_map options) : options_(std::move(options)) {

@@ -20,9 +20,8 @@
 
 namespace hpcexec::cli {
 
-/// Builds the executor for one cluster of a configuration document. A plugin reports a bad option with a key path
-/// that starts at the cluster's own configuration ("queue_system.slurm.x"); in a file with several clusters this
-/// adds the cluster's place ("executors.<name>.queue_system.slurm.x"), so the path always points into the file.
+/// Builds the executor for one cluster of a configuration document (error key paths point into the file, as
+/// "executors.<name>.queue_system.slurm.x"), and checks that its checkpoint store's name is known.
 std::shared_ptr<HpcExecutor> make_executor(const boost::json::value& document, const std::string& cluster);
 
 class CliContext {
