@@ -142,18 +142,24 @@ void bench_polling(const std::string& work_dir, int tracked) {
     }
 }
 
-void bench_submit(const std::string& work_dir, int count) {
-    auto executor = hpcexec::HpcExecutor::from_config_text("queue_system: {slurm: {polling_interval: 1}}\nwork_dir: '" +
-                                                           work_dir + "/submit'\n");
-    executor->init();
+// Submits `count` held jobs one after another (init() first, so that only the submissions are timed); returns
+// their ids and the seconds they took.
+std::pair<std::vector<std::string>, double> submit_held(hpcexec::HpcExecutor& executor, int count) {
+    executor.init();
     hpcexec::SubmitOptions held;
     held.extra_args = {"--hold"};
     std::vector<std::string> ids;
     auto start = Clock::now();
-    for (int i = 0; i < count; ++i) ids.push_back(executor->submit("#!/bin/bash\ntrue " + std::to_string(i) + "\n", held).id());
-    double ours = seconds_since(start);
+    for (int i = 0; i < count; ++i) ids.push_back(executor.submit("#!/bin/bash\ntrue " + std::to_string(i) + "\n", held).id());
+    return {ids, seconds_since(start)};
+}
+
+void bench_submit(const std::string& work_dir, int count) {
+    auto executor = hpcexec::HpcExecutor::from_config_text("queue_system: {slurm: {polling_interval: 1}}\nwork_dir: '" +
+                                                           work_dir + "/submit'\n");
+    auto [ids, ours] = submit_held(*executor, count);
     // Baseline: the bare minimum by hand, one process per call: sbatch --wrap from a shell.
-    start = Clock::now();
+    auto start = Clock::now();
     for (int i = 0; i < count; ++i) {
         std::string line = "cd '" + work_dir + "/submit' && sbatch --parsable --hold --wrap 'true' >> baseline-ids";
         if (std::system(line.c_str()) != 0) std::abort();
@@ -179,15 +185,9 @@ void bench_submit_ssh(int count) {
                                  {"work_dir", work_dir},
                                  {"queue_system", {{"slurm", {{"polling_interval", 1}}}}}};
     auto executor = hpcexec::HpcExecutor::from_config(boost::json::value(document));
-    executor->init();
-    hpcexec::SubmitOptions held;
-    held.extra_args = {"--hold"};
-    std::vector<std::string> ids;
-    auto start = Clock::now();
-    for (int i = 0; i < count; ++i) ids.push_back(executor->submit("#!/bin/bash\ntrue " + std::to_string(i) + "\n", held).id());
-    double ours = seconds_since(start);
+    auto [ids, ours] = submit_held(*executor, count);
     const std::string baseline_ids = work_dir + "/baseline-ids";
-    start = Clock::now();
+    auto start = Clock::now();
     for (int i = 0; i < count; ++i) {
         std::string line = "ssh -F '" + env["HPCEXEC_TC_SSH_CONFIG"] + "' testlogin \"cd '" + work_dir +
                            "' && sbatch --parsable --hold --wrap true\" >> '" + baseline_ids + "'";
