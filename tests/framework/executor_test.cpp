@@ -73,6 +73,16 @@ TEST_F(ExecutorTest, AsyncCallsFromTheCallersOwnIoContextRunOnTheKernelLoop) {
     EXPECT_EQ(resumed_on, std::this_thread::get_id());
 }
 
+// A query that throws something other than an hpcexec::Error is an outage like any other: the poller keeps the
+// job's state, retries, and the waiter sees the job end (before the fix the poller ended silently, the wait hung).
+TEST_F(ExecutorTest, PollerSurvivesAQueryThatThrowsAnyException) {
+    auto executor = hpcexec::HpcExecutor::from_config_text(
+        "work_dir: w\nqueue_system: {testqueue: {polling_interval: 0.02, failing_queries: 2}}\nplugin_dirs: ['" +
+        std::string(TEST_PLUGIN_ROOT) + "/good_plugin']\n");
+    hpcexec::Job job = executor->submit("#!/bin/sh\n");
+    EXPECT_EQ(job.result(std::chrono::seconds(20)).state, hpcexec::JobState::completed);
+}
+
 TEST_F(ExecutorTest, InitResolvesRelativeWorkDirAgainstHomeAndCreatesTmp) {
     auto executor = hpcexec::HpcExecutor::from_config_text("work_dir: runs/lab one\n");
     executor->init();

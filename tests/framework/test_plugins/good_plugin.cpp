@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <stdexcept>
 #include <thread>
 
 namespace {
@@ -15,16 +16,24 @@ std::atomic<int> live_objects{0};
 
 class TestQueue : public hpcexec::QueueSystem {
 public:
-    explicit TestQueue(std::chrono::milliseconds interval) : interval_(interval) { ++live_objects; }
+    TestQueue(std::chrono::milliseconds interval, int failing_queries)
+        : interval_(interval), failing_queries_(failing_queries) {
+        ++live_objects;
+    }
     ~TestQueue() override { --live_objects; }
     // The job id names the thread the submission ran on: the tests check that it is the kernel's loop thread.
     boost::asio::awaitable<hpcexec::JobRef> submit(hpcexec::SubmitRequest request) override {
         co_return hpcexec::JobRef{std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())),
                                   request.cwd, "job.sh"};
     }
-    // Every job has completed.
+    // Every job has completed; the first `failing_queries` queries throw an exception that is not an hpcexec::Error
+    // (a shim: no real plugin is known to throw one, and the poller must survive it all the same).
     boost::asio::awaitable<std::map<std::string, hpcexec::JobStatus>> query(
         std::vector<hpcexec::JobRef> jobs) override {
+        if (failing_queries_ > 0) {
+            --failing_queries_;
+            throw std::runtime_error("the test queue's query fails on purpose");
+        }
         std::map<std::string, hpcexec::JobStatus> statuses;
         for (const auto& job : jobs) statuses[job.job_id].state = hpcexec::JobState::completed;
         co_return statuses;
@@ -37,6 +46,7 @@ public:
 
 private:
     std::chrono::milliseconds interval_;
+    int failing_queries_;
 };
 
 class TestSerializer : public hpcexec::Serializer {
@@ -50,8 +60,9 @@ public:
 std::unique_ptr<hpcexec::Component> make_queue(const hpcexec::ComponentContext& context) {
     hpcexec::ConfigReader reader(context.config, context.config_path);
     auto interval = reader.duration("polling_interval").value_or(std::chrono::seconds(10));
+    auto failing_queries = reader.integer("failing_queries", 0, 1000).value_or(0);
     reader.finish();
-    return std::make_unique<TestQueue>(interval);
+    return std::make_unique<TestQueue>(interval, static_cast<int>(failing_queries));
 }
 
 std::unique_ptr<hpcexec::Component> make_serializer(const hpcexec::ComponentContext&) {
