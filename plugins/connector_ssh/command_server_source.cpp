@@ -26,7 +26,7 @@ std::string_view command_server_source() {
     // 'i' a chunk of standard input, 'c' the end of standard input. Answers: 'o' a chunk of standard output,
     // 'e' a chunk of standard error, 'x' the end (i32 exit status, u8 timed out), always the last frame of an id.
     static constexpr std::string_view source = R"server_py(
-import os, queue, signal, struct, subprocess, sys, threading
+import os, queue, selectors, signal, struct, subprocess, sys, threading, time
 
 HEADER = struct.Struct('<IBQ')
 MAX_PAYLOAD = 16 << 20          # the client sends nothing bigger; anything bigger is a broken stream
@@ -49,11 +49,9 @@ def quit_now(code):
     os._exit(code)
 
 
-def send(kind, ident, payload=b'', unless_done=None):
+def send(kind, ident, payload=b''):
     frame = HEADER.pack(len(payload), kind, ident) + payload
     with out_lock:
-        if unless_done is not None and unless_done.done:
-            return
         view = memoryview(frame)
         try:
             while view:
@@ -69,7 +67,6 @@ class Command:
         self.line = line
         self.stdin = queue.Queue() if has_stdin else None
         self.proc = None
-        self.done = False
 
     def kill_group(self, sig):
         # The command leads a session (and process group) of its own: this reaches everything it started
@@ -98,18 +95,6 @@ class Command:
                 pass
             self.stdin = None
 
-    def pump(self, stream, kind):
-        fd = stream.fileno()
-        while True:
-            try:
-                data = os.read(fd, CHUNK)
-            except OSError:
-                break
-            if not data:
-                break
-            send(kind, self.ident, data, unless_done=self)
-        stream.close()
-
     def run(self):
         try:
             self.proc = subprocess.Popen([SHELL, '-c', self.line], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -122,33 +107,61 @@ class Command:
             self.proc.stdin.close()
         else:
             threading.Thread(target=self.feed, daemon=True).start()
-        readers = [threading.Thread(target=self.pump, args=(self.proc.stdout, ord('o')), daemon=True),
-                   threading.Thread(target=self.pump, args=(self.proc.stderr, ord('e')), daemon=True)]
-        for reader in readers:
-            reader.start()
-        timed_out = False
-        try:
-            self.proc.wait(self.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            self.kill_group(signal.SIGTERM)
+        # This thread reads both outputs and keeps the time: one thread per command, for the latency.
+        self.deadline = time.monotonic() + self.timeout if self.timeout is not None else None
+        self.stage = 0
+        poller = selectors.DefaultSelector()
+        poller.register(self.proc.stdout, selectors.EVENT_READ, ord('o'))
+        poller.register(self.proc.stderr, selectors.EVENT_READ, ord('e'))
+        # Like sshd, the end is reported once the outputs are closed and the command has exited (a background
+        # process holding the outputs open keeps it going), except after a timeout kill.
+        while poller.get_map() and self.stage < 3:
+            events = poller.select(self.remaining())
+            for key, _ in events:
+                data = os.read(key.fd, CHUNK)
+                if data:
+                    send(key.data, self.ident, data)
+                else:
+                    poller.unregister(key.fileobj)
+            if not events:
+                self.escalate()
+        poller.close()
+        while self.proc.returncode is None:
             try:
-                self.proc.wait(KILL_AFTER)
+                self.proc.wait(self.remaining())
             except subprocess.TimeoutExpired:
-                self.kill_group(signal.SIGKILL)
-                self.proc.wait()
-        # Like sshd, the end is reported once the outputs are closed too (a background process holding them
-        # open keeps the command going), except after a timeout kill.
-        for reader in readers:
-            reader.join(OUTPUT_GRACE if timed_out else None)
+                self.escalate()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
         status = self.proc.returncode
-        self.finish(128 - status if status < 0 else status, timed_out)
+        self.finish(128 - status if status < 0 else status, self.stage > 0)
+
+    def remaining(self):
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    def escalate(self):
+        # At the limit SIGTERM to the group; 2 s later SIGKILL; then outputs that escaped processes hold open are
+        # no longer read.
+        if self.deadline is None or time.monotonic() < self.deadline:
+            return
+        if self.stage == 0 and self.proc.poll() is not None:
+            # The command ended in time; only its outputs are held open (by a background process): as with sshd
+            # and `timeout`, nothing is killed, and the client gives up 5 s after the limit.
+            self.deadline = None
+            return
+        self.stage += 1
+        if self.stage == 1:
+            self.kill_group(signal.SIGTERM)
+            self.deadline += KILL_AFTER
+        elif self.stage == 2:
+            self.kill_group(signal.SIGKILL)
+            self.deadline += OUTPUT_GRACE
+        else:
+            self.deadline = None  # killed: its exit comes
 
     def finish(self, status, timed_out):
         with commands_lock:
             commands.pop(self.ident, None)
-        with out_lock:
-            self.done = True  # readers still going (escaped processes) send nothing after the end
         send(ord('x'), self.ident, struct.pack('<iB', status, 1 if timed_out else 0))
 
 
