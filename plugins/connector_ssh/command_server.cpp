@@ -217,8 +217,10 @@ asio::awaitable<std::shared_ptr<CommandServer::Instance>> CommandServer::start_i
 asio::awaitable<std::shared_ptr<CommandServer::Instance>> CommandServer::launch(std::shared_ptr<Endpoint> endpoint) {
     const auto executor = endpoint->executor();
     CommandSpec spec;
-    spec.command = shell_quote(python_) + " -u -c " + shell_quote(std::string(command_server_bootstrap())) + " " +
-                   std::string(marker);
+    // Python coerces a C locale by setting LC_CTYPE in its environment, which the commands would inherit: turned
+    // off here (through env(1): any login shell), and the variable that turns it off is dropped by the server.
+    spec.command = "env PYTHONCOERCECLOCALE=0 " + shell_quote(python_) + " -u -c " +
+                   shell_quote(std::string(command_server_bootstrap())) + " " + std::string(marker);
     const std::string_view source = command_server_source();
     put_le(spec.stdin_data, source.size(), 8);
     spec.stdin_data.append(source);

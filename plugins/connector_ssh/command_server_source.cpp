@@ -34,6 +34,8 @@ CHUNK = 1 << 20                 # output is sent in frames of at most this much
 KILL_AFTER = 2.0                # like `timeout -k 2`: SIGTERM at the limit, SIGKILL 2 s later
 OUTPUT_GRACE = 2.5              # after a timeout kill, how long outputs held open by escaped processes are read
 SHELL = os.environ.get('SHELL') or '/bin/sh'
+# The commands get the environment sshd gave the login shell (see command_server.cpp for this variable).
+os.environ.pop('PYTHONCOERCECLOCALE', None)
 
 out_lock = threading.Lock()
 commands = {}                   # id -> Command, while running

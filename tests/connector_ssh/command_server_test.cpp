@@ -81,6 +81,20 @@ TEST_F(SshClusterTest, CommandServerOffRunsEachCommandOnItsOwnChannel) {
     EXPECT_EQ(ex->run("echo hi; exit 4", options).exit_status, 4);
 }
 
+TEST_F(SshClusterTest, CommandServerGivesCommandsTheEnvironmentAndDirectoryOfAChannel) {
+    auto served = executor();
+    ASSERT_TRUE(is_command_server(parent_of_a_run(served)));
+    auto ssh = ssh_section();
+    ssh["command_server"] = "off";
+    auto channel = executor(ssh);  // the same endpoint and session (same SSH_CLIENT), a channel per command
+    const std::string probe = "env | sort; pwd; umask; ulimit -n; id";
+    EXPECT_EQ(served->run(probe).stdout_data, channel->run(probe).stdout_data);
+    hpcexec::RunOptions options;
+    options.cwd = "/tmp";
+    options.env = {{"A_B", "x y"}};
+    EXPECT_EQ(served->run(probe, options).stdout_data, channel->run(probe, options).stdout_data);
+}
+
 TEST_F(SshClusterTest, CommandServerWithAMissingPythonFallsBackToChannels) {
     auto ssh = ssh_section();
     ssh["command_server_python"] = "/nonexistent/python3";
