@@ -26,7 +26,7 @@ std::string_view command_server_source() {
     // 'i' a chunk of standard input, 'c' the end of standard input. Answers: 'o' a chunk of standard output,
     // 'e' a chunk of standard error, 'x' the end (i32 exit status, u8 timed out), always the last frame of an id.
     static constexpr std::string_view source = R"server_py(
-import os, queue, selectors, signal, struct, subprocess, sys, threading, time
+import os, queue, selectors, signal, struct, subprocess, sys, threading, time, traceback
 
 HEADER = struct.Struct('<IBQ')
 MAX_PAYLOAD = 16 << 20          # the client sends nothing bigger; anything bigger is a broken stream
@@ -167,6 +167,36 @@ class Command:
         send(ord('x'), self.ident, struct.pack('<iB', status, 1 if timed_out else 0))
 
 
+# Commands run on pooled threads: starting a thread costs more than handing work to an idle one.
+work = queue.Queue()
+idle_workers = 0
+idle_lock = threading.Lock()
+
+
+def worker():
+    global idle_workers
+    while True:
+        try:
+            work.get().run()
+        except BaseException:
+            # A bug here must not leave a request unanswered: the client sees the server end (ConnectionLost).
+            traceback.print_exc()
+            quit_now(3)
+        with idle_lock:
+            idle_workers += 1
+
+
+def dispatch(command):
+    global idle_workers
+    with idle_lock:
+        start = idle_workers == 0
+        if not start:
+            idle_workers -= 1
+    work.put(command)
+    if start:
+        threading.Thread(target=worker, daemon=True).start()
+
+
 def read_exactly(buffer, n):
     while len(buffer) < n:
         data = os.read(0, max(n - len(buffer), CHUNK))
@@ -193,7 +223,7 @@ def main():
             command = Command(ident, timeout_ms, payload[9:], has_stdin)  # bytes: passed on exactly
             with commands_lock:
                 commands[ident] = command
-            threading.Thread(target=command.run, daemon=True).start()
+            dispatch(command)
         else:
             with commands_lock:
                 command = commands.get(ident)
