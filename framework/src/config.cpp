@@ -53,6 +53,8 @@ SshConfig read_ssh(const json::value& value, const std::string& path) {
     ssh.keepalive_interval = reader.duration("keepalive_interval");
     ssh.max_channels = reader.integer("max_channels", 1, 1024);
     ssh.ssh_config_file = reader.string("ssh_config_file");
+    ssh.command_server = reader.choice("command_server", {"auto", "off"});
+    ssh.command_server_python = reader.string("command_server_python");
     if (const auto* gateway = reader.raw("gateway")) {
         ssh.gateway = std::make_shared<SshConfig>(read_ssh(*gateway, reader.path_of("gateway")));
     }
@@ -79,6 +81,8 @@ json::object ssh_to_json(const SshConfig& ssh) {
     if (ssh.keepalive_interval) o["keepalive_interval"] = seconds(*ssh.keepalive_interval);
     if (ssh.max_channels) o["max_channels"] = *ssh.max_channels;
     if (ssh.ssh_config_file) o["ssh_config_file"] = *ssh.ssh_config_file;
+    if (ssh.command_server) o["command_server"] = *ssh.command_server;
+    if (ssh.command_server_python) o["command_server_python"] = *ssh.command_server_python;
     if (ssh.gateway) o["gateway"] = ssh_to_json(*ssh.gateway);
     return o;
 }

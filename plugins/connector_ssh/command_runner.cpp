@@ -1,7 +1,8 @@
 #include "command_runner.hpp"
 
-#include "exec_channel.hpp"
+#include "command_server.hpp"
 #include "coroutine_sync.hpp"
+#include "exec_channel.hpp"
 #include "ssh_support.hpp"
 
 #include <hpcexec/errors.hpp>
@@ -85,19 +86,16 @@ asio::awaitable<CommandResult> run_helper(const std::shared_ptr<Endpoint>& endpo
     co_return co_await complete_command(*channel, stdin_data);
 }
 
-asio::awaitable<CommandResult> run_command(std::shared_ptr<Endpoint> endpoint, CommandSpec spec) {
-    const std::string shown = command_text(spec);
-    std::string command_line = shell_command_line(shown, spec.cwd, spec.env);
-    if (spec.timeout) {
-        command_line = "exec timeout -k 2 " + timeout_argument(*spec.timeout) + " /bin/sh -c " +
-                       shell_quote(command_line);
-    }
+namespace {
+
+// The exec path: `command_line` on a channel of its own.
+asio::awaitable<CommandResult> run_on_channel(std::shared_ptr<Endpoint> endpoint, const std::string& command_line,
+                                              const std::string& shown, const CommandSpec& spec) {
     StartedCommand command = co_await start_command(endpoint, command_line);
     ExecChannel& channel = *command.channel;
 
     // From here on the command may be running: a broken link is ConnectionLost, never a result.
     CommandResult result;
-    const auto started = std::chrono::steady_clock::now();
     std::string lost;
     try {
         if (spec.timeout) {
@@ -119,12 +117,34 @@ asio::awaitable<CommandResult> run_command(std::shared_ptr<Endpoint> endpoint, C
         lost = e.what();
     }
     if (!lost.empty()) throw lost_while_running(*endpoint, shown, lost);
-    if (spec.timeout && result.exit_status == timeout_exit_status &&
-        std::chrono::steady_clock::now() - started >= *spec.timeout) {
-        result.timed_out = true;
-        result.exit_status = 128 + SIGTERM;
-    }
     co_return result;
+}
+
+}  // namespace
+
+asio::awaitable<CommandResult> run_command(std::shared_ptr<Endpoint> endpoint, CommandSpec spec,
+                                           const std::optional<std::string>& command_server_python) {
+    const std::string shown = command_text(spec);
+    // The same line either way: the command server runs it as sshd would.
+    std::string command_line = shell_command_line(shown, spec.cwd, spec.env);
+    if (spec.timeout) {
+        command_line = "exec timeout -k 2 " + timeout_argument(*spec.timeout) + " /bin/sh -c " +
+                       shell_quote(command_line);
+    }
+    const auto started = std::chrono::steady_clock::now();
+    std::optional<CommandResult> result;
+    // The server holds a channel slot for good: with a single slot, file operations would wait for it forever.
+    if (command_server_python && endpoint->settings().max_channels >= 2) {
+        auto server = CommandServer::of(*endpoint, *command_server_python);
+        result = co_await server->run(command_line, shown, spec.stdin_data, spec.timeout);
+    }
+    if (!result) result = co_await run_on_channel(endpoint, command_line, shown, spec);
+    if (spec.timeout && !result->timed_out && result->exit_status == timeout_exit_status &&
+        std::chrono::steady_clock::now() - started >= *spec.timeout) {
+        result->timed_out = true;
+        result->exit_status = 128 + SIGTERM;
+    }
+    co_return std::move(*result);
 }
 
 }  // namespace hpcexec::ssh

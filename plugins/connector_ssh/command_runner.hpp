@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace hpcexec::ssh {
@@ -27,7 +28,10 @@ namespace hpcexec::ssh {
 /// CONNECTION: a channel that cannot be opened because the connection broke (the command did not start) is tried
 /// once more on a new connection; a connection that breaks while the command runs throws ConnectionLost (the
 /// command's fate is unknown; never reported as a result).
-boost::asio::awaitable<CommandResult> run_command(std::shared_ptr<Endpoint> endpoint, CommandSpec spec);
+/// COMMAND SERVER: with `command_server_python`, the same command line goes through the endpoint's CommandServer
+/// instead (same semantics, no channel per command), and over a channel when the server is unavailable.
+boost::asio::awaitable<CommandResult> run_command(std::shared_ptr<Endpoint> endpoint, CommandSpec spec,
+                                                  const std::optional<std::string>& command_server_python);
 
 /// The text of `spec`'s command as the remote shell gets it: the command line itself, or the argv quoted word by word
 /// and joined (so that no argument is ever interpreted). Throws Error for an empty argv.

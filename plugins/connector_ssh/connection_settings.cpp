@@ -159,12 +159,19 @@ public:
         auto keepalive = reader.duration("keepalive_interval");
         auto max_channels = reader.integer("max_channels", 1, 1024);
         auto ssh_config_file = reader.string("ssh_config_file");
+        auto command_server = reader.choice("command_server", {"auto", "off"});
+        auto command_server_python = reader.string("command_server_python");
         const json::value* gateway = reader.raw("gateway");
         reader.finish();
 
         if (connect_timeout && connect_timeout->count() == 0) {
             throw ConfigError(reader.path_of("connect_timeout"), "must be greater than zero");
         }
+        if (command_server_python && command_server_python->empty()) {
+            throw ConfigError(reader.path_of("command_server_python"), "must not be empty");
+        }
+        hop.command_server = command_server.value_or("auto") == "auto";
+        hop.command_server_python = command_server_python.value_or("python3");
 
         // The OpenSSH configuration for this host.
         std::string config_file = ssh_config_file.value_or(

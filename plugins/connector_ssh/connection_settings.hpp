@@ -34,6 +34,10 @@ struct HopSettings {
     std::chrono::milliseconds keepalive_interval{15000};
     /// Channels open at once on this host's session (below sshd's MaxSessions, 10 by default).
     int max_channels = 8;
+    /// run() through a persistent command server on this host (`command_server: auto`), started with this Python
+    /// (`command_server_python`); false (`off`): a channel per command. Only the target host's values are used.
+    bool command_server = true;
+    std::string command_server_python = "python3";
 
     /// "user@host:port", how messages name the hop (and how the session pool tells hops apart).
     std::string label() const;

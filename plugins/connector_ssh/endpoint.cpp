@@ -1,5 +1,6 @@
 #include "endpoint.hpp"
 
+#include "command_server.hpp"
 #include "hop_bridge.hpp"
 #include "host_key_verifier.hpp"
 #include "session_pool.hpp"
@@ -313,6 +314,10 @@ void Endpoint::shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
     lifeline_->shut_down = true;
+    if (command_server) {
+        command_server->shutdown();
+        command_server.reset();  // it holds this endpoint through its process
+    }
     if (attempt_) attempt_->abort("the connector was closed");
     if (session_) session_->close("the connector was closed");
     idle_sftp_.reset();

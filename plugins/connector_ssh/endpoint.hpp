@@ -21,6 +21,7 @@
 
 namespace hpcexec::ssh {
 
+class CommandServer;
 class HopBridge;
 
 /// Marks everything that belongs to one endpoint (the endpoint, its sessions, its bridges; and through the
@@ -51,6 +52,7 @@ public:
     /// "user@host:port", with " via user@gw:port" for each gateway: how messages name the target.
     std::string description() const;
     const std::shared_ptr<Endpoint>& gateway() const noexcept { return gateway_; }
+    const std::shared_ptr<spdlog::logger>& logger() const noexcept { return logger_; }
 
     /// A live, authenticated session. Throws ConnectionError when the host cannot be reached or refuses us.
     boost::asio::awaitable<std::shared_ptr<SshSession>> session();
@@ -92,9 +94,12 @@ public:
 
     /// The home directory (SFTP realpath of "."), asked once.
     std::optional<std::string> cached_home;
+    /// The persistent command server run() goes through (CommandServer::of makes it); stopped by shutdown().
+    std::shared_ptr<CommandServer> command_server;
 
     /// Ends everything: fails the live session and any attempt in progress, wakes every waiter (they throw
-    /// ConnectionError), drops the idle SFTP channel. Called by the pool when no connector uses the endpoint.
+    /// ConnectionError), drops the idle SFTP channel and the command server. Called by the pool when no connector
+    /// uses the endpoint.
     void shutdown();
 
 private:

@@ -100,6 +100,7 @@ ByteSource local_file_source(const std::string& local_path) {
 SshConnector::SshConnector(const ComponentContext& context) {
     std::vector<HopSettings> hops = resolve_connection(context.config, context.config_path);
     target_ = hops.back().label();
+    if (hops.back().command_server) command_server_python_ = hops.back().command_server_python;
     endpoint_ = SessionPool::instance().acquire(hops, context.executor, context.logger);
 }
 
@@ -108,7 +109,7 @@ SshConnector::~SshConnector() { SessionPool::instance().release(std::move(endpoi
 std::string SshConnector::target() const { return target_; }
 
 asio::awaitable<CommandResult> SshConnector::run(CommandSpec spec) {
-    co_return co_await run_command(endpoint_, std::move(spec));
+    co_return co_await run_command(endpoint_, std::move(spec), command_server_python_);
 }
 
 asio::awaitable<std::unique_ptr<RemoteProcess>> SshConnector::start(CommandSpec spec) {

@@ -7,6 +7,7 @@
 #include <hpcexec/plugin.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace hpcexec::ssh {
@@ -14,8 +15,8 @@ namespace hpcexec::ssh {
 /// Runs commands and moves files on a remote host over SSH.
 ///
 /// Thin: it resolves its configuration into hops, takes the shared Endpoint for them from the SessionPool, and
-/// maps each Connector operation onto the pieces that do the work (command_runner, ssh_process, sftp_transfer,
-/// tar_transfer).
+/// maps each Connector operation onto the pieces that do the work (command_runner and its command_server,
+/// ssh_process, sftp_transfer, tar_transfer).
 /// Creating it never connects; the first operation does.
 /// FILES: single files over SFTP (write_file and single-file uploads go to a temporary name in the same directory
 /// and are renamed over the target, so the file appears complete or not at all); directory trees as one tar stream;
@@ -45,6 +46,8 @@ public:
 private:
     std::shared_ptr<Endpoint> endpoint_;
     std::string target_;
+    // run() goes through the endpoint's command server started with this Python; none: `command_server: off`.
+    std::optional<std::string> command_server_python_;
 };
 
 }  // namespace hpcexec::ssh

@@ -57,6 +57,11 @@ struct SshConfig {
     std::optional<std::int64_t> max_channels;
     /// The OpenSSH client configuration to honour (default ~/.ssh/config); "none" to ignore it.
     std::optional<std::string> ssh_config_file;
+    /// auto (default): run() goes through one persistent command server per host (Python 3 on the target), falling
+    /// back to a channel per command when it cannot start; off: always a channel per command.
+    std::optional<std::string> command_server;
+    /// The Python interpreter that runs the command server on the target (default `python3`).
+    std::optional<std::string> command_server_python;
     /// The jump host in front of this host; its own gateway is reached first. Nested to any depth.
     std::shared_ptr<SshConfig> gateway;
 };
