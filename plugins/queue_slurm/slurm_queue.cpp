@@ -97,9 +97,21 @@ boost::asio::awaitable<JobRef> SlurmQueue::submit(SubmitRequest request) {
     std::string script = with_exit_marker(request.script, request.cwd, job.script_name);
 
     // The script goes through the connector's file transfer (in-process locally, SFTP over SSH), so the
-    // submission costs one remote command: sbatch itself.
-    co_await connector_->mkdir(request.cwd);
-    co_await connector_->write_file(request.cwd + "/" + job.script_name, std::move(script));
+    // submission costs one remote command: sbatch itself. The directory is made only when writing into it failed
+    // (usually it exists: a workflow's earlier steps made it, or an earlier job of the same directory), which saves
+    // a remote command per job.
+    const std::string script_path = request.cwd + "/" + job.script_name;
+    bool written = false;
+    try {
+        co_await connector_->write_file(script_path, script);
+        written = true;
+    } catch (const FileError&) {
+        // Most likely a missing directory: made below, then the write is tried once more (and then reported).
+    }
+    if (!written) {
+        co_await connector_->mkdir(request.cwd);
+        co_await connector_->write_file(script_path, std::move(script));
+    }
     std::vector<std::string> sbatch{options_.sbatch_bin, "--parsable"};
     if (!request.token.empty()) sbatch.push_back("--comment=" + request.token);
     sbatch.insert(sbatch.end(), options_.sbatch_args.begin(), options_.sbatch_args.end());
