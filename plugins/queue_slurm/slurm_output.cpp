@@ -1,5 +1,6 @@
 #include "slurm_output.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace hpcexec::slurm {
@@ -67,6 +68,8 @@ JobState map_slurm_state(std::string_view slurm_state, std::string_view reason) 
 
 std::unordered_map<std::string, QueueEntry> parse_squeue(std::string_view output, std::size_t* malformed_lines) {
     std::unordered_map<std::string, QueueEntry> jobs;
+    // One bucket per line from the start: growing the table while 100,000 entries go in rehashes it ~17 times.
+    jobs.reserve(static_cast<std::size_t>(std::count(output.begin(), output.end(), '\n')) + 1);
     std::size_t malformed = 0;
     for_each_line(output, [&](std::string_view line) {
         std::string_view id = trim(next_field(line));
